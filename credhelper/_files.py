@@ -1,0 +1,93 @@
+"""Where our files live and how they are written: the one home of platformdirs.
+
+Every file we write is mode 0600 in a 0700 folder, written to a temporary file in the same folder
+and renamed into place, so a reader sees the old content or the new, never half of either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import platformdirs
+
+APP_NAME = "amplify-credhelper"
+
+
+def config_dir() -> str:
+    return platformdirs.user_config_dir(APP_NAME, appauthor=False)
+
+
+def ensure_private_dir(path: str) -> None:
+    """Create ``path`` as a 0700 folder of ours, replacing a symlink planted in its place."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        # Someone else's folder (or file) behind our name: never write through it.
+        os.unlink(path)
+        os.mkdir(path, 0o700)
+    elif stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(path, 0o700)
+
+
+def read_private_json(path: str) -> object:
+    """The JSON in ``path``, or None when it is missing, unsafe or not JSON.
+
+    Unsafe means a symlink, not a regular file, not ours, or open to other users: such a
+    file is not trusted, and the next write replaces it.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not _is_private_file(info):
+            return None
+        try:
+            return json.loads(handle.read(1 << 20))
+        except ValueError:
+            return None
+
+
+def _is_private_file(info: os.stat_result) -> bool:
+    if not stat.S_ISREG(info.st_mode):
+        return False
+    if os.name != "posix":
+        return True  # the folder's ACLs protect it; st_mode says nothing useful there
+    return info.st_uid == os.geteuid() and not stat.S_IMODE(info.st_mode) & 0o077
+
+
+def write_private(path: str, data: bytes) -> None:
+    """Replace ``path`` atomically with ``data``, mode 0600, in a private folder."""
+    import tempfile  # only writers pay for it
+
+    folder = os.path.dirname(path)
+    ensure_private_dir(folder)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")  # mkstemp creates it 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        remove(tmp)
+        raise
+
+
+def remove(path: str) -> bool:
+    """Delete ``path`` if it is there; True when something was deleted."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def dumps(value: object) -> bytes:
+    return (json.dumps(value, indent=2, sort_keys=True) + "\n").encode()

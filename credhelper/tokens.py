@@ -1,0 +1,69 @@
+"""The access token and what we know about it: when it expires and which org it serves."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from ._record import Record
+
+# RFC 6750 section 2.1: the characters a bearer token may hold. Anything else (spaces, quotes,
+# control characters) would break a header, a git answer or a shell line, so it is refused.
+_B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
+
+
+class Token(Record):
+    """A bearer token, its absolute expiry (Unix seconds) and its org (tenant) id, if known."""
+
+    __slots__ = ("access_token", "expires_at", "org_id", "issued_at", "token_type")
+    _defaults = {"org_id": None, "issued_at": None, "token_type": "Bearer"}
+    _hidden = frozenset({"access_token"})
+    access_token: str
+    expires_at: float
+    org_id: str | None
+    issued_at: float | None
+    token_type: str
+
+    def expires_in(self, now: float | None = None) -> float:
+        return self.expires_at - (time.time() if now is None else now)
+
+    def is_expired(self, leeway: float = 0, now: float | None = None) -> bool:
+        """True once fewer than ``leeway`` seconds are left."""
+        return self.expires_in(now) <= leeway
+
+    def is_fresh(self, margin: float, now: float | None = None) -> bool:
+        """True while more than the refresh margin is left.
+
+        The margin is capped at half the token's lifetime, so a service that issues short
+        tokens does not make every token stale the moment it arrives.
+        """
+        if self.issued_at is not None:
+            margin = min(margin, (self.expires_at - self.issued_at) / 2)
+        return not self.is_expired(margin, now)
+
+
+def is_bearer_token(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 65536 and bool(_B64TOKEN.match(value))
+
+
+def org_id_from_jwt(access_token: str) -> str | None:
+    """The ``orgId`` claim of an Amplify access token, or None for an opaque token.
+
+    Only the payload is decoded, not the signature checked: we read our own token, fresh from
+    the login service over TLS, for a header value, not to make a trust decision.
+    """
+    import base64
+    import json
+
+    parts = access_token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        return None
+    org = payload.get("orgId") if isinstance(payload, dict) else None
+    if isinstance(org, bool) or not isinstance(org, (int, str)):
+        return None
+    org = str(org)
+    return org if org.isdigit() and len(org) <= 32 else None
