@@ -1,0 +1,45 @@
+"""amplify-credhelper: Amplify Platform service-account tokens from the OS keyring, cached.
+
+The public face. Everything not named in ``__all__`` is internal. ``AmplifyAuth`` is loaded on
+first use, because it needs httpx and a cache hit must not pay for that import.
+"""
+
+from __future__ import annotations
+
+from ._core import CacheWarning, forget_token, get_token
+from .errors import (
+    ConfigError,
+    CredentialsRejected,
+    CredhelperError,
+    KeyringUnavailable,
+    LoginServiceError,
+)
+from .profiles import Profile
+from .tokens import Token
+
+__all__ = [
+    "AmplifyAuth",
+    "CacheWarning",
+    "ConfigError",
+    "CredentialsRejected",
+    "CredhelperError",
+    "KeyringUnavailable",
+    "LoginServiceError",
+    "Profile",
+    "Token",
+    "forget_token",
+    "get_token",
+]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .auth import AmplifyAuth
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: import httpx only when someone asks for the httpx auth class.
+    if name == "AmplifyAuth":
+        from .auth import AmplifyAuth
+
+        return AmplifyAuth
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

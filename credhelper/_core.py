@@ -1,0 +1,169 @@
+"""The core's two questions, "a valid token for profile P" and "this token was refused",
+plus proving and saving a new profile (login) and removing one (logout).
+
+A cache hit touches only the profile file and the cache file: keyring and httpx are imported
+on a miss, when a token has to be minted.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+
+from . import _log, cache, profiles
+from .errors import ConfigError, LoginServiceError
+from .profiles import Profile
+from .tokens import Token
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+LOCK_TIMEOUT = 60.0  # longer than a mint's whole retry deadline
+
+
+class CacheWarning(UserWarning):
+    """The token cache could not be used; tokens still work, each call mints one."""
+
+
+def resolve(profile: str | Profile | None = None) -> Profile:
+    return profile if isinstance(profile, Profile) else profiles.select(profile)
+
+
+def get_token(profile: str | Profile | None = None, *, refresh: bool = False) -> Token:
+    """A token for ``profile`` with more than its refresh margin left, minting one if needed.
+
+    Any number of processes asking at once cause one token request: the first takes the
+    lock and mints; the others wait, look at the cache again, and find its token.
+    """
+    chosen = resolve(profile)
+    if not refresh:
+        token = _fresh_from_cache(chosen)
+        if token is not None:
+            return token
+    with _mint_lock(chosen):
+        if not refresh:
+            token = _fresh_from_cache(chosen)
+            if token is not None:
+                return token
+        token = mint(chosen, _secret_for(chosen))
+        _store(chosen, token)
+        return token
+
+
+def forget_token(token: Token | str, profile: str | Profile | None = None) -> bool:
+    """Drop the cached token if it is ``token`` (one a server just refused); True if dropped.
+
+    Only a match is dropped, so a stale refusal never throws away a newer token that another
+    process has minted meanwhile.
+    """
+    chosen = resolve(profile)
+    value = token.access_token if isinstance(token, Token) else token
+    cached = cache.read(chosen)
+    if cached is None or cached.access_token != value:
+        return False
+    _log.debug("forgetting the refused token of profile %s", chosen.name)
+    return cache.delete(chosen)
+
+
+def mint(profile: Profile, secret: str) -> Token:
+    """One token request (retried on failures that may pass); the token, not yet cached."""
+    from . import _http, oauth
+
+    _log.debug("minting a token for profile %s at %s", profile.name, profile.token_endpoint)
+    request = oauth.build_token_request(profile, secret)
+    status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file)
+    return oauth.parse_token_response(status, body)
+
+
+def login(profile: Profile, secret: str) -> Token:
+    """Prove the credentials with a token, then save the secret, the profile and the token.
+
+    Nothing is saved when the token request fails, and the keyring is tried before the
+    network, so an unusable keyring costs no request.
+    """
+    from . import _keyring
+
+    _keyring.get_secret(profile)  # fails fast with KeyringUnavailable
+    token = mint(profile, secret)
+    _keyring.set_secret(profile, secret)
+    stored = profiles.load_all()
+    stored[profile.name] = profile
+    profiles.save_all(stored)
+    _store(profile, token)
+    return token
+
+
+def logout(profile: Profile) -> None:
+    """Remove the secret, then the cached token and the profile (kept if the keyring fails)."""
+    from . import _keyring
+
+    _keyring.delete_secret(profile)
+    cache.delete(profile)
+    stored = profiles.load_all()
+    if stored.pop(profile.name, None) is not None:
+        profiles.save_all(stored)
+
+
+def _fresh_from_cache(profile: Profile) -> Token | None:
+    token = cache.read(profile)
+    if token is not None and token.is_fresh(profile.refresh_margin):
+        _log.debug("cache hit for profile %s", profile.name)
+        return token
+    _log.debug("cache miss for profile %s", profile.name)
+    return None
+
+
+def _secret_for(profile: Profile, environ: Mapping[str, str] | None = None) -> str:
+    if profile.from_environment:
+        return (os.environ if environ is None else environ)["AMPLIFY_CLIENT_SECRET"]
+    from . import _keyring
+
+    secret = _keyring.get_secret(profile)
+    if secret is None:
+        raise ConfigError(
+            f"no secret for profile {profile.name!r} in the keyring: run "
+            f"`amplify-credhelper login --profile {profile.name}`"
+        )
+    return secret
+
+
+def _store(profile: Profile, token: Token) -> None:
+    try:
+        cache.write(profile, token)
+    except OSError as exc:
+        warnings.warn(
+            f"cannot cache the token ({exc.strerror or exc}): each call will ask for a new one",
+            CacheWarning,
+            stacklevel=3,
+        )
+
+
+class _mint_lock:
+    """The profile's cross-process lock; without a usable lock folder, go on unlocked."""
+
+    def __init__(self, profile: Profile) -> None:
+        self._profile = profile
+        self._lock: object = None
+
+    def __enter__(self) -> None:
+        started = time.monotonic()
+        try:
+            lock = cache.lock(self._profile, LOCK_TIMEOUT)
+            lock.acquire()  # type: ignore[attr-defined]
+        except TimeoutError as exc:  # filelock.Timeout, itself an OSError: test it first
+            raise LoginServiceError(
+                f"another process has been minting a token for {self._profile.name!r} for "
+                f"{LOCK_TIMEOUT:.0f} s: try again"
+            ) from exc
+        except OSError as exc:
+            # An unwritable folder: a token without single flight beats no token.
+            _log.debug("no lock (%s): minting unlocked", exc.strerror or exc)
+            return
+        self._lock = lock
+        _log.debug("lock taken after %.3f s", time.monotonic() - started)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._lock is not None:
+            self._lock.release()  # type: ignore[attr-defined]
