@@ -1,0 +1,105 @@
+"""Shared fixtures: private user folders, a fake keyring, a local token endpoint, the CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from pathlib import Path
+
+import keyring
+import pytest
+from support.fake_keyring import MemoryKeyring
+from support.token_endpoint import TokenEndpoint
+
+from credhelper import cli
+
+SUPPORT = Path(__file__).parent / "support"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own user folders and no AMPLIFY_* settings from outside."""
+    for name in list(os.environ):
+        if name.startswith("AMPLIFY_") and not name.startswith("AMPLIFY_TEST_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def endpoint() -> TokenEndpoint:
+    with TokenEndpoint() as server:
+        yield server
+
+
+class CliResult:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:
+        return f"CliResult(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+@pytest.fixture
+def run_cli():
+    """Run the CLI in-process with in-memory streams, as `main` would."""
+
+    def run(*argv: str, stdin: str = "") -> CliResult:
+        out, err = io.StringIO(), io.StringIO()
+        code = cli.run(list(argv), io.StringIO(stdin), out, err)
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
+
+
+@pytest.fixture
+def logged_in(run_cli, endpoint: TokenEndpoint, memory_keyring: MemoryKeyring) -> TokenEndpoint:
+    """A 'default' profile logged in against the local endpoint."""
+    result = run_cli(
+        "login",
+        "--client-id",
+        "test-client",
+        "--base-url",
+        endpoint.base_url,
+        "--secret-stdin",
+        stdin="test-secret\n",
+    )
+    assert result.code == 0, result
+    return endpoint
+
+
+@pytest.fixture
+def subprocess_env(home: Path) -> dict[str, str]:
+    """Environment for running the installed commands with a file-backed fake keyring."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AMPLIFY_") or k.startswith("AMPLIFY_TEST_")
+    }
+    env.update(
+        PYTHON_KEYRING_BACKEND="fake_keyring.FileKeyring",
+        PYTHONPATH=str(SUPPORT),
+        AMPLIFY_TEST_KEYRING_FILE=str(home / "keyring.json"),
+    )
+    return env
+
+
+def console_script(name: str) -> str:
+    """The installed command next to this interpreter, as a user would run it."""
+    path = Path(sys.executable).parent / name
+    assert path.exists(), (
+        f"{name} is not installed next to {sys.executable}: pip install the project"
+    )
+    return str(path)

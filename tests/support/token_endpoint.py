@@ -1,0 +1,195 @@
+"""A local OAuth token endpoint on loopback, for tests and for trying the tool without an account.
+
+It does what a real login service won't do on demand: count requests, fail, stall, or answer
+garbage. Tokens are JWT-shaped (unsigned: nothing checks the signature) and carry ``orgId``, as
+Amplify's do. Run it alone with ``python tests/support/token_endpoint.py``; it stops itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote_plus
+
+TOKEN_PATH = "/auth/realms/Broker/protocol/openid-connect/token"
+ORG_ID = 652605300303530
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def make_jwt(claims: dict) -> str:
+    header = _b64(json.dumps({"alg": "none", "typ": "JWT"}).encode())
+    return f"{header}.{_b64(json.dumps(claims).encode())}.{_b64(b'not-signed')}"
+
+
+class Fault:
+    """One scripted answer: a status, a raw body, headers, and a delay before answering."""
+
+    def __init__(self, status=200, body=None, headers=None, delay=0.0, close=False):
+        self.status, self.body, self.headers = status, body, headers or {}
+        self.delay, self.close = delay, close
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that gave up (a timeout test) breaks the pipe: expected, not worth a trace.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class TokenEndpoint:
+    """Threaded loopback server. ``faults`` are served first, in order, then real tokens."""
+
+    def __init__(self, clients=None, org_id=ORG_ID, expires_in=1800, port=0):
+        self.clients = dict(clients or {"test-client": "test-secret"})
+        self.org_id, self.expires_in = org_id, expires_in
+        self.faults: deque[Fault] = deque()
+        self.requests: list[dict] = []  # what each request carried, secrets included: tests only
+        self.issued: list[str] = []
+        self._lock = threading.Lock()
+        self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def token_url(self) -> str:
+        return self.base_url + TOKEN_PATH
+
+    @property
+    def token_requests(self) -> int:
+        return len(self.requests)
+
+    def __enter__(self) -> TokenEndpoint:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def answer(self, form: dict, authorization: str | None) -> tuple[int, dict]:
+        with self._lock:
+            self.requests.append({"form": form, "authorization": authorization})
+        client_id, secret = _client_credentials(form, authorization)
+        if form.get("grant_type") != "client_credentials":
+            return 400, {"error": "unsupported_grant_type"}
+        if client_id is None or self.clients.get(client_id) != secret:
+            return 401, {
+                "error": "invalid_client",
+                "error_description": "Invalid client or Invalid client credentials",
+            }
+        now = int(time.time())
+        claims = {
+            "iat": now,
+            "exp": now + self.expires_in,
+            "jti": str(uuid.uuid4()),
+            "azp": client_id,
+        }
+        if self.org_id is not None:
+            claims["orgId"] = self.org_id
+        token = make_jwt(claims)
+        with self._lock:
+            self.issued.append(token)
+        return 200, {
+            "access_token": token,
+            "expires_in": self.expires_in,
+            "token_type": "bearer",
+            "refresh_expires_in": 0,
+            "not-before-policy": 0,
+            "scope": "profile email",
+        }
+
+
+def _client_credentials(form: dict, authorization: str | None) -> tuple[str | None, str | None]:
+    if authorization and authorization.startswith("Basic "):
+        try:
+            pair = base64.b64decode(authorization[6:]).decode()
+        except ValueError:
+            return None, None
+        client_id, _, secret = pair.partition(":")
+        return unquote_plus(client_id), unquote_plus(secret)
+    return form.get("client_id"), form.get("client_secret")
+
+
+def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length).decode()
+            if self.path != TOKEN_PATH:
+                return self._send(404, b'{"error":"not found"}', {})
+            form = {k: v[0] for k, v in parse_qs(raw).items()}
+            with endpoint._lock:
+                fault = endpoint.faults.popleft() if endpoint.faults else None
+            if fault is not None:
+                endpoint.requests.append(
+                    {
+                        "form": form,
+                        "authorization": self.headers.get("Authorization"),
+                        "fault": True,
+                    }
+                )
+                time.sleep(fault.delay)
+                if fault.close:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return None
+                body = (
+                    fault.body
+                    if isinstance(fault.body, bytes)
+                    else json.dumps(fault.body or {}).encode()
+                )
+                return self._send(fault.status, body, fault.headers)
+            status, answer = endpoint.answer(form, self.headers.get("Authorization"))
+            return self._send(status, json.dumps(answer).encode(), {})
+
+        def _send(self, status: int, body: bytes, headers: dict) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:  # quiet: tests read their own output
+            pass
+
+    return Handler
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--client-id", default="test-client")
+    parser.add_argument("--lifetime", type=float, default=600, help="stop after this many seconds")
+    args = parser.parse_args()
+    with TokenEndpoint(clients={args.client_id: "test-secret"}, port=args.port) as endpoint:
+        print(
+            json.dumps({"base_url": endpoint.base_url, "token_url": endpoint.token_url}), flush=True
+        )
+        time.sleep(args.lifetime)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The token request over a real loopback socket, with scripted failures."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from support.token_endpoint import Fault
+
+from credhelper import LoginServiceError, _http
+from credhelper.oauth import build_token_request
+from credhelper.profiles import make_profile
+
+
+@pytest.fixture(autouse=True)
+def quick_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_http, "BACKOFF", 0.01)
+
+
+def _send(endpoint, secret="test-secret", **options):
+    profile = make_profile(name="a", client_id="test-client", base_url=endpoint.base_url)
+    return _http.send(
+        build_token_request(profile, secret), timeout=options.pop("timeout", 5), **options
+    )
+
+
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_passing_failures_are_retried(endpoint, status: int) -> None:
+    endpoint.faults.extend([Fault(status), Fault(status)])
+    assert _send(endpoint)[0] == 200
+    assert endpoint.token_requests == 3
+
+
+def test_a_dropped_connection_is_retried(endpoint) -> None:
+    endpoint.faults.append(Fault(close=True))
+    assert _send(endpoint)[0] == 200
+    assert endpoint.token_requests == 2
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404])
+def test_refusals_are_not_retried(endpoint, status: int) -> None:
+    endpoint.faults.append(Fault(status, {"error": "invalid_client"}))
+    assert _send(endpoint)[0] == status
+    assert endpoint.token_requests == 1
+
+
+def test_at_most_three_attempts(endpoint) -> None:
+    endpoint.faults.extend([Fault(503)] * 5)
+    with pytest.raises(LoginServiceError) as caught:
+        _send(endpoint)
+    assert endpoint.token_requests == 3
+    assert str(caught.value) == (
+        f"no token from the login service at {endpoint.token_url} after 3 attempt(s): HTTP 503; "
+        "check the network and the URL, or try again later"
+    )
+
+
+def test_retry_after_is_honoured(endpoint) -> None:
+    endpoint.faults.append(Fault(429, headers={"Retry-After": "1"}))
+    started = time.monotonic()
+    assert _send(endpoint)[0] == 200
+    assert time.monotonic() - started >= 1.0
+
+
+def test_retry_after_beyond_the_deadline_gives_up_at_once(endpoint) -> None:
+    endpoint.faults.append(Fault(503, headers={"Retry-After": "120"}))
+    started = time.monotonic()
+    with pytest.raises(LoginServiceError, match="after 1 attempt"):
+        _send(endpoint, deadline=5)
+    assert time.monotonic() - started < 2
+
+
+def test_a_slow_service_times_out_and_is_retried(endpoint) -> None:
+    endpoint.faults.append(Fault(delay=1.0))
+    assert _send(endpoint, timeout=0.3)[0] == 200
+    assert endpoint.token_requests == 2
+
+
+def test_a_service_that_never_answers_in_time_fails_within_the_deadline(endpoint) -> None:
+    endpoint.faults.extend([Fault(delay=1.5)] * 3)
+    started = time.monotonic()
+    with pytest.raises(LoginServiceError, match="timed out"):
+        _send(endpoint, timeout=0.3)
+    assert time.monotonic() - started < 3
+
+
+def test_nothing_listening_is_a_clear_error() -> None:
+    profile = make_profile(name="a", client_id="c", base_url="http://127.0.0.1:9")
+    with pytest.raises(LoginServiceError, match=r"after 3 attempt\(s\): cannot connect"):
+        _http.send(build_token_request(profile, "s"), timeout=1)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("7", 7.0), (" 3 ", 3.0), ("soon", None), ("", None), (None, None)]
+)
+def test_retry_after_values(value: str | None, seconds: float | None) -> None:
+    assert _http._retry_after(value) == seconds
+
+
+def test_retry_after_as_a_date() -> None:
+    from email.utils import formatdate
+
+    assert 25 <= _http._retry_after(formatdate(time.time() + 30, usegmt=True)) <= 30
