@@ -6,7 +6,8 @@ first use, because it needs httpx and a cache hit must not pay for that import.
 
 from __future__ import annotations
 
-from ._core import CacheWarning, forget_token, get_token
+from ._core import CacheWarning, forget_token, get_token, list_profiles
+from ._core import resolve as load_profile
 from .errors import (
     ConfigError,
     CredentialsRejected,
@@ -29,6 +30,8 @@ __all__ = [
     "Token",
     "forget_token",
     "get_token",
+    "list_profiles",
+    "load_profile",
 ]
 
 TYPE_CHECKING = False

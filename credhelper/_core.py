@@ -28,7 +28,13 @@ class CacheWarning(UserWarning):
 
 
 def resolve(profile: str | Profile | None = None) -> Profile:
+    """The profile a name stands for; with None, the one in use (see ``profiles.select``)."""
     return profile if isinstance(profile, Profile) else profiles.select(profile)
+
+
+def list_profiles() -> list[Profile]:
+    """Every stored profile, sorted by name (the environment-defined one is not stored)."""
+    return [stored for _, stored in sorted(profiles.load_all().items())]
 
 
 def get_token(profile: str | Profile | None = None, *, refresh: bool = False) -> Token:

@@ -20,6 +20,8 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
         "Token",
         "forget_token",
         "get_token",
+        "list_profiles",
+        "load_profile",
     ]
     for name in credhelper.__all__:
         assert getattr(credhelper, name) is not None

@@ -1,0 +1,1 @@
+"""HTTPie auth plugin `--auth-type=amplify` on top of credhelper (in progress)."""
