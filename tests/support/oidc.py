@@ -36,7 +36,11 @@ class OidcServer:
 def run_oidc_provider(
     workdir: Path, clients: list[dict[str, Any]], *, token_ttl: int = 1800
 ) -> Iterator[OidcServer]:
-    """Start oidc-provider on 127.0.0.1 with `clients` (oidc-provider client metadata)."""
+    """Start oidc-provider on 127.0.0.1 with `clients` (oidc-provider client metadata).
+
+    Access tokens live `token_ttl` seconds (Amplify documents 1800). The server says why it
+    refused a request only in workdir/oidc-provider.log; its answers just say invalid_client.
+    """
     _need_oidc_provider()
     config = workdir / "oidc-provider.json"
     settings = {"port": 0, "clients": clients, "token_ttl": token_ttl,
