@@ -1,0 +1,90 @@
+"""Secrets sent both ways (HTTP Basic and form fields) to a real, certified OAuth server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from conftest import console_script
+from support.oidc import run_oidc_provider
+
+pytestmark = pytest.mark.integration
+
+CLIENTS = [
+    {
+        "client_id": "basic-sa",
+        "client_secret": "b-secret+/:%x",
+        "token_endpoint_auth_method": "client_secret_basic",
+    },
+    {
+        "client_id": "post-sa",
+        "client_secret": "p-secret",
+        "token_endpoint_auth_method": "client_secret_post",
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def oidc(tmp_path_factory):
+    with run_oidc_provider(tmp_path_factory.mktemp("oidc"), CLIENTS) as server:
+        yield server
+
+
+def _amplify(env, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [console_script("amplify-credhelper"), *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(("client", "method"), [(CLIENTS[0], "basic"), (CLIENTS[1], "post")])
+def test_login_and_token_against_oidc_provider(
+    oidc, subprocess_env, client: dict, method: str
+) -> None:
+    base_url = oidc.issuer.removesuffix("/auth/realms/Broker")
+    login = _amplify(
+        subprocess_env,
+        "login",
+        "--client-id",
+        client["client_id"],
+        "--base-url",
+        base_url,
+        "--auth-method",
+        method,
+        "--secret-stdin",
+        "--json",
+        stdin=client["client_secret"],
+    )
+    assert login.returncode == 0, login.stderr
+    shape = json.loads(login.stdout)
+    assert shape["org"] is None  # oidc-provider's tokens are opaque: no orgId claim
+    token = _amplify(subprocess_env, "token")
+    assert token.stdout == shape["auth"]["tokens"]["access_token"] + "\n"
+    header = _amplify(subprocess_env, "header")
+    assert header.stdout == f"Authorization: Bearer {shape['auth']['tokens']['access_token']}\n"
+
+
+def test_a_wrong_secret_is_refused_with_exit_2(oidc, subprocess_env) -> None:
+    login = _amplify(
+        subprocess_env,
+        "login",
+        "--client-id",
+        "post-sa",
+        "--token-url",
+        oidc.token_url,
+        "--auth-method",
+        "post",
+        "--secret-stdin",
+        stdin="wrong",
+    )
+    assert login.returncode == 2
+    assert login.stderr == (
+        "amplify-credhelper: error: the login service refused the client credentials (HTTP 401, "
+        "invalid_client: client authentication failed): check the client id and secret, then run "
+        "`amplify-credhelper login` again\n"
+    )
