@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""Speed and request counts of amplify-credhelper, measured side by side in one run.
+
+    python tests/benchmark.py [--runs N] [--venv DIR]
+
+Without --venv it installs the project (non-editable, as users get it) into a fresh temporary
+venv. Commands are timed interleaved, so machine noise hits each about equally, and reported as
+ratios to a bare start of the same interpreter. Bytecode writing is enabled for the children
+(PYTHONDONTWRITEBYTECODE would make every run compile). It prints, it asserts nothing: the
+tests check behaviour, this reports speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests" / "support"))
+from token_endpoint import TokenEndpoint  # noqa: E402
+
+GIT_INPUT = "protocol=https\nhost=git.example.com\n\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40, help="timed runs of each command")
+    parser.add_argument("--venv", type=Path, help="a venv where the project is installed")
+    parser.add_argument(
+        "--concurrent", type=int, default=50, help="processes in the cold-start race"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="amplify-bench-") as scratch:
+        venv = args.venv or _install(Path(scratch) / "venv")
+        with TokenEndpoint() as endpoint:
+            Bench(venv, Path(scratch), endpoint).run(args.runs, args.concurrent)
+
+
+def _install(venv: Path) -> Path:
+    print(f"installing the project into {venv} ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            str(REPO),
+            "httpie",
+        ],
+        check=True,
+    )
+    return venv
+
+
+class Bench:
+    def __init__(self, venv: Path, scratch: Path, endpoint: TokenEndpoint) -> None:
+        self.bin, self.endpoint = venv / "bin", endpoint
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AMPLIFY_", "PYTHON"))}
+        self.env.update(XDG_CONFIG_HOME=str(scratch / "config"), HOME=str(scratch / "home"))
+
+    def run(self, runs: int, concurrent: int) -> None:
+        print(
+            f"amplify-credhelper benchmark: Python {sys.version.split()[0]}, {runs} interleaved runs each"
+        )
+        before = self.endpoint.token_requests
+        self._login()
+        print(f"token requests made by one login: {self.endpoint.token_requests - before}")
+        self._timings(runs)
+        self._imports()
+        self._cold_race(concurrent)
+        self._httpie(runs)
+
+    def _login(self) -> None:
+        # The file-backed test keyring stands in for the OS keyring; a cache hit never reads it.
+        env = {
+            **self.env,
+            "PYTHONPATH": str(REPO / "tests" / "support"),
+            "PYTHON_KEYRING_BACKEND": "fake_keyring.FileKeyring",
+            "AMPLIFY_TEST_KEYRING_FILE": str(Path(self.env["HOME"]) / "keyring.json"),
+        }
+        Path(self.env["HOME"]).mkdir(parents=True, exist_ok=True)
+        self.keyring_env = env
+        subprocess.run(
+            [
+                str(self.bin / "amplify-credhelper"),
+                "login",
+                "--client-id",
+                "test-client",
+                "--base-url",
+                self.endpoint.base_url,
+                "--secret-stdin",
+                "--git-host",
+                "git.example.com",
+            ],
+            input="test-secret",
+            text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+    def _commands(self) -> dict[str, tuple[list[str], str]]:
+        commands = {
+            "python -c pass": ([str(self.bin / "python"), "-c", "pass"], ""),
+            "amplify-credhelper token": ([str(self.bin / "amplify-credhelper"), "token"], ""),
+        }
+        git_helper = self.bin / "git-credential-amplify"
+        if git_helper.exists() and self._works([str(git_helper), "get"], GIT_INPUT):
+            commands["git-credential-amplify get"] = ([str(git_helper), "get"], GIT_INPUT)
+        return commands
+
+    def _works(self, argv: list[str], stdin: str) -> bool:
+        done = subprocess.run(argv, input=stdin, text=True, capture_output=True, env=self.env)
+        return done.returncode == 0 and bool(done.stdout)
+
+    def _timings(self, runs: int) -> None:
+        commands = self._commands()
+        samples = interleaved(
+            {name: (argv, stdin, self.env) for name, (argv, stdin) in commands.items()}, runs
+        )
+        base = statistics.median(samples["python -c pass"])
+        print("median wall time, cache hit (ratio to `python -c pass`; goal 3x, limit 4x):")
+        for name, times in samples.items():
+            median = statistics.median(times)
+            print(f"  {name:34s} {median * 1000:7.1f} ms  {median / base:5.2f}x")
+
+    def _imports(self) -> None:
+        env = {**self.env, "PYTHONPROFILEIMPORTTIME": "1"}
+        done = subprocess.run(
+            [str(self.bin / "amplify-credhelper"), "token"], env=env, capture_output=True, text=True
+        )
+        loaded = {
+            line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line
+        }
+        heavy = sorted(
+            m
+            for m in loaded
+            if m.split(".")[0] in {"keyring", "httpx", "filelock", "typing", "dataclasses"}
+        )
+        print(
+            f"modules the cache hit imports: {len(loaded)}; keyring/httpx/filelock/typing/dataclasses among them: {heavy or 'none'}"
+        )
+
+    def _cold_race(self, count: int) -> None:
+        config = (
+            Path(self.env["XDG_CONFIG_HOME"]) / "amplify-credhelper" / "tokens" / "default.json"
+        )
+        config.unlink()
+        before = self.endpoint.token_requests
+        argv = [str(self.bin / "amplify-credhelper"), "token"]
+        started = time.monotonic()
+        with ThreadPoolExecutor(count) as pool:
+            results = list(
+                pool.map(
+                    lambda _: subprocess.run(
+                        argv, env=self.keyring_env, capture_output=True, text=True, timeout=120
+                    ),
+                    range(count),
+                )
+            )
+        ok = sum(r.returncode == 0 for r in results)
+        tokens = {r.stdout for r in results}
+        print(
+            f"{count} concurrent cold `token` calls: {self.endpoint.token_requests - before} token request(s), "
+            f"{ok}/{count} succeeded, {len(tokens)} distinct token(s), {time.monotonic() - started:.1f} s"
+        )
+
+    def _httpie(self, runs: int) -> None:
+        http = self.bin / "http"
+        if not http.exists():
+            print("HTTPie: not installed in this venv, skipped")
+            return
+        done = subprocess.run(
+            [str(self.bin / "python"), "-X", "importtime", "-c", "import httpie_amplify"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        own = [
+            line for line in done.stderr.splitlines() if line.rstrip().endswith("| httpie_amplify")
+        ]
+        if own:
+            micros = int(own[-1].split("|")[1])
+            print(
+                f"HTTPie plugin load (import httpie_amplify): {micros / 1000:.2f} ms (limit 5 ms)"
+            )
+        argv = [str(http), "--offline", "--auth-type=amplify", "https://apicentral.axway.com/apis"]
+        plain = [str(http), "--offline", "https://apicentral.axway.com/apis"]
+        samples = interleaved(
+            {
+                "http --offline": (plain, "", self.env),
+                "http --offline --auth-type=amplify": (argv, "", self.env),
+            },
+            max(5, runs // 4),
+        )
+        base = statistics.median(samples["http --offline"])
+        for name, times in samples.items():
+            print(
+                f"  {name:40s} {statistics.median(times) * 1000:7.1f} ms  {statistics.median(times) / base:5.2f}x"
+            )
+
+
+def interleaved(
+    commands: dict[str, tuple[list[str], str, dict[str, str]]], runs: int
+) -> dict[str, list[float]]:
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for name, (argv, stdin, env) in commands.items():  # one warm-up each: page cache, .pyc files
+        subprocess.run(argv, input=stdin, text=True, env=env, capture_output=True)
+    for _ in range(runs):
+        for name, (argv, stdin, env) in commands.items():
+            started = time.perf_counter()
+            subprocess.run(argv, input=stdin, text=True, env=env, capture_output=True)
+            samples[name].append(time.perf_counter() - started)
+    return samples
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""The benchmark script keeps working, and what it counts (not what it times) is right."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmark.py"
+
+
+def test_benchmark_runs_and_counts_requests_and_imports() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AMPLIFY_")}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--venv", sys.prefix, "--runs", "3", "--concurrent", "12"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "token requests made by one login: 1\n" in out
+    assert "keyring/httpx/filelock/typing/dataclasses among them: none\n" in out
+    assert (
+        "12 concurrent cold `token` calls: 1 token request(s), 12/12 succeeded, 1 distinct token(s)"
+        in out
+    )
+    assert "amplify-credhelper token" in out and "x\n" in out
