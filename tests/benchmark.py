@@ -13,9 +13,7 @@ tests check behaviour, this reports speed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -216,7 +214,7 @@ def interleaved(
     commands: dict[str, tuple[list[str], str, dict[str, str]]], runs: int
 ) -> dict[str, list[float]]:
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for name, (argv, stdin, env) in commands.items():  # one warm-up each: page cache, .pyc files
+    for argv, stdin, env in commands.values():  # one warm-up each: page cache, .pyc files
         subprocess.run(argv, input=stdin, text=True, env=env, capture_output=True)
     for _ in range(runs):
         for name, (argv, stdin, env) in commands.items():
