@@ -78,6 +78,17 @@ def write_private(path: str, data: bytes) -> None:
     except BaseException:
         remove(tmp)
         raise
+    _sweep_stale_temporaries(folder)
+
+
+def _sweep_stale_temporaries(folder: str, age: float = 60.0) -> None:
+    """Remove temporary files that a killed writer left behind (they may hold a token)."""
+    import time
+
+    limit = time.time() - age  # younger ones may still be another writer's, mid-write
+    for entry in os.scandir(folder):
+        if entry.name.startswith(".tmp-") and entry.stat(follow_symlinks=False).st_mtime < limit:
+            remove(entry.path)
 
 
 def remove(path: str) -> bool:
