@@ -12,13 +12,13 @@ import time
 import warnings
 
 from . import _log, cache, profiles
-from .errors import ConfigError, LoginServiceError
+from .errors import ConfigError, KeyringUnavailable, LoginServiceError
 from .profiles import Profile
 from .tokens import Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 LOCK_TIMEOUT = 60.0  # longer than a mint's whole retry deadline
 
@@ -80,20 +80,25 @@ def mint(profile: Profile, secret: str) -> Token:
     _log.debug("minting a token for profile %s at %s", profile.name, profile.token_endpoint)
     request = oauth.build_token_request(profile, secret)
     status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file)
-    return oauth.parse_token_response(status, body)
+    return oauth.parse_token_response(status, body, auth_method=profile.auth_method)
 
 
 def login(profile: Profile, secret: str) -> Token:
     """Prove the credentials with a token, then save the secret, the profile and the token.
 
-    Nothing is saved when the token request fails, and the keyring is tried before the
-    network, so an unusable keyring costs no request.
+    ``secret`` is the client secret or, for a key profile, the private key (PEM). Nothing is
+    saved when the token request fails, and the keyring is tried before the network, so an
+    unusable keyring costs no request. A key kept in its own file never enters the keyring.
     """
     from . import _keyring
 
-    _keyring.get_secret(profile)  # fails fast with KeyringUnavailable
+    if profile.key_file is None:
+        _keyring_call(profile, _keyring.get_secret)  # fails fast with KeyringUnavailable
     token = mint(profile, secret)
-    _keyring.set_secret(profile, secret)
+    if profile.key_file is None:
+        _keyring_call(profile, _keyring.set_secret, secret)
+    else:
+        _forget_stored_secret(profile)  # a key an earlier login kept would linger unused
     stored = profiles.load_all()
     stored[profile.name] = profile
     profiles.save_all(stored)
@@ -105,11 +110,47 @@ def logout(profile: Profile) -> None:
     """Remove the secret, then the cached token and the profile (kept if the keyring fails)."""
     from . import _keyring
 
-    _keyring.delete_secret(profile)
+    if profile.key_file is None:
+        _keyring.delete_secret(profile)
+    else:
+        _forget_stored_secret(profile)  # nothing of ours should be there: no keyring, no failure
     cache.delete(profile)
     stored = profiles.load_all()
     if stored.pop(profile.name, None) is not None:
         profiles.save_all(stored)
+
+
+def _keyring_call(profile: Profile, action: Callable[..., object], *args: str) -> None:
+    """``action`` on the keyring; for a key profile, a failure offers keeping the key's file."""
+    try:
+        action(profile, *args)
+    except KeyringUnavailable as exc:
+        if not profile.uses_key:
+            raise
+        raise KeyringUnavailable(_KEY_NOT_KEPT.format(cause=_cause(exc))) from exc
+
+
+# Windows Credential Manager keeps 2560 bytes of UTF-16: 1280 characters, enough for an EC
+# key's PEM (about 240) but not an RSA key's (1700 and more).
+_KEY_NOT_KEPT = (
+    "the keyring cannot hold the private key ({cause}; Windows Credential Manager keeps at "
+    "most 2560 bytes, too few for an RSA key): log in again with --keep-key-file to read the "
+    "key from its file at each token, the file readable by you alone"
+)
+
+
+def _cause(exc: KeyringUnavailable) -> str:
+    cause = exc.__cause__
+    return type(cause).__name__ if cause is not None else "it did not keep it"
+
+
+def _forget_stored_secret(profile: Profile) -> None:
+    import contextlib
+
+    from . import _keyring
+
+    with contextlib.suppress(KeyringUnavailable):  # best effort: the profile no longer reads it
+        _keyring.delete_secret(profile)
 
 
 def _fresh_from_cache(profile: Profile) -> Token | None:
@@ -124,15 +165,26 @@ def _fresh_from_cache(profile: Profile) -> Token | None:
 def _secret_for(profile: Profile, environ: Mapping[str, str] | None = None) -> str:
     if profile.from_environment:
         return (os.environ if environ is None else environ)["AMPLIFY_CLIENT_SECRET"]
+    if profile.key_file is not None:
+        return _kept_key(profile.key_file)
     from . import _keyring
 
     secret = _keyring.get_secret(profile)
     if secret is None:
+        what, option = ("private key", " --key-file PATH") if profile.uses_key else ("secret", "")
         raise ConfigError(
-            f"no secret for profile {profile.name!r} in the keyring: run "
-            f"`amplify-credhelper login --profile {profile.name}`"
+            f"no {what} for profile {profile.name!r} in the keyring: run "
+            f"`amplify-credhelper login --profile {profile.name}{option}`"
         )
     return secret
+
+
+def _kept_key(path: str) -> str:
+    from . import _assertion
+
+    source = f"the key file {path}"
+    data = _assertion.read_key_file(path, private=True)
+    return _assertion.private_pem(data, source, _assertion.no_passphrase(source))
 
 
 def _store(profile: Profile, token: Token) -> None:

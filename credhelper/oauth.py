@@ -17,11 +17,21 @@ from .tokens import Token, is_bearer_token, org_id_from_jwt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .profiles import Profile
+
+    _Fields = list[tuple[str, str]]
 
 MAX_LIFETIME = 366 * 86400  # an expires_in beyond a year is a broken answer, not a gift
 # Keycloak's answers to a bad client id or secret (RFC 6749 §5.2).
 _REFUSALS = ("invalid_client", "unauthorized_client", "invalid_grant")
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 §2.2
+# What to check after a refusal, by auth method: a refused key is usually one whose public
+# half the service account does not hold.
+_CHECK = {
+    "key": "the client id and the private key (is its public key registered for this client?)",
+}
 
 
 class TokenRequest(Record):
@@ -34,14 +44,46 @@ class TokenRequest(Record):
     headers: tuple[tuple[str, str], ...]
 
 
-def build_token_request(profile: Profile, secret: str) -> TokenRequest:
+def build_token_request(profile: Profile, secret: str, now: float | None = None) -> TokenRequest:
+    """The token request for ``profile``; ``secret`` is its client secret or, for auth method
+    'key', its private key (PEM), which signs a fresh client assertion."""
     form = [("grant_type", "client_credentials")]
     headers = [("Accept", "application/json")]
-    if profile.auth_method == "post":
-        form += [("client_id", profile.client_id), ("client_secret", secret)]
-    else:
-        headers.append(("Authorization", _basic_credentials(profile.client_id, secret)))
-    return TokenRequest(url=profile.token_endpoint, form=tuple(form), headers=tuple(headers))
+    extra_form, extra_headers = _CLIENT_AUTH[profile.auth_method](profile, secret, now)
+    return TokenRequest(
+        url=profile.token_endpoint,
+        form=tuple(form + extra_form),
+        headers=tuple(headers + extra_headers),
+    )
+
+
+def _basic_auth(profile: Profile, secret: str, now: float | None) -> tuple[_Fields, _Fields]:
+    return [], [("Authorization", _basic_credentials(profile.client_id, secret))]
+
+
+def _post_auth(profile: Profile, secret: str, now: float | None) -> tuple[_Fields, _Fields]:
+    return [("client_id", profile.client_id), ("client_secret", secret)], []
+
+
+def _key_auth(profile: Profile, pem: str, now: float | None) -> tuple[_Fields, _Fields]:
+    # Lazily import the signer: it loads PyJWT and cryptography, which only key profiles need.
+    from . import _assertion
+
+    assertion = _assertion.sign(pem, profile.client_id, audience=profile.issuer, now=now)
+    # RFC 7523 §2.2 names the assertion type; client_id is optional there, but servers
+    # (Keycloak, oidc-provider) use it to find the client before they read the assertion.
+    return [
+        ("client_id", profile.client_id),
+        ("client_assertion_type", ASSERTION_TYPE),
+        ("client_assertion", assertion),
+    ], []
+
+
+_CLIENT_AUTH: dict[str, Callable[[Profile, str, float | None], tuple[_Fields, _Fields]]] = {
+    "basic": _basic_auth,
+    "post": _post_auth,
+    "key": _key_auth,
+}
 
 
 def _basic_credentials(client_id: str, secret: str) -> str:
@@ -51,11 +93,13 @@ def _basic_credentials(client_id: str, secret: str) -> str:
     return "Basic " + base64.b64encode(pair.encode()).decode("ascii")
 
 
-def parse_token_response(status: int, body: bytes, now: float | None = None) -> Token:
+def parse_token_response(
+    status: int, body: bytes, now: float | None = None, auth_method: str = "basic"
+) -> Token:
     """The token in a token endpoint's answer, or the error that explains why there is none."""
     answer = _json_object(body)
     if status != 200:
-        raise _error_for(status, answer)
+        raise _error_for(status, answer, _CHECK.get(auth_method, "the client id and secret"))
     if answer is None:
         raise LoginServiceError("the login service answered 200 with something that is not JSON")
     return _token_from(answer, time.time() if now is None else now)
@@ -69,14 +113,14 @@ def _json_object(body: bytes) -> dict[str, object] | None:
     return value if isinstance(value, dict) else None
 
 
-def _error_for(status: int, answer: dict[str, object] | None) -> Exception:
+def _error_for(status: int, answer: dict[str, object] | None, check: str) -> Exception:
     error = _printable((answer or {}).get("error"))
     detail = _printable((answer or {}).get("error_description"))
     said = f"{error}: {detail}" if error and detail else error or detail or "no details"
     if status == 401 or (status == 400 and error in _REFUSALS):
         return CredentialsRejected(
             f"the login service refused the client credentials (HTTP {status}, {said}): check "
-            "the client id and secret, then run `amplify-credhelper login` again"
+            f"{check}, then run `amplify-credhelper login` again"
         )
     return LoginServiceError(f"the login service answered HTTP {status} ({said})")
 

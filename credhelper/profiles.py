@@ -29,7 +29,8 @@ ENVIRONMENTS = {
 }
 ENV_ALIASES = {"production": "prod", "dev": "staging", "test": "staging"}
 DEFAULT_REALM = "Broker"
-AUTH_METHODS = ("basic", "post")
+SECRET_METHODS = ("basic", "post")  # how a client secret is sent (RFC 6749 §2.3.1)
+AUTH_METHODS = (*SECRET_METHODS, "key")  # "key": a signed client assertion (RFC 7523)
 DEFAULT_PROFILE = "default"
 ENV_PROFILE = "(environment)"  # the profile AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET define
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
@@ -53,6 +54,7 @@ class Profile(Record):
         "ca_file",
         "username",
         "git_hosts",
+        "key_file",
         "from_environment",
     )
     _defaults = {
@@ -67,6 +69,7 @@ class Profile(Record):
         "ca_file": None,
         "username": None,
         "git_hosts": (),
+        "key_file": None,
         "from_environment": False,
     }
     name: str
@@ -82,7 +85,12 @@ class Profile(Record):
     ca_file: str | None  # a private certificate authority's PEM bundle
     username: str | None
     git_hosts: tuple[str, ...]
+    key_file: str | None  # a kept private key file, read at each mint instead of the keyring
     from_environment: bool
+
+    @property
+    def uses_key(self) -> bool:
+        return self.auth_method == "key"
 
     @property
     def login_base_url(self) -> str:
@@ -152,6 +160,7 @@ def make_profile(**fields: object) -> Profile:
         raise ConfigError(
             f"unknown auth method {profile.auth_method!r}: choose one of {', '.join(AUTH_METHODS)}"
         )
+    _check_key_file(profile)
     margin = profile.refresh_margin
     if isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin <= 86400:
         raise ConfigError(f"bad refresh margin {margin!r}: seconds from 0 to 86400")
@@ -163,6 +172,14 @@ def make_profile(**fields: object) -> Profile:
         if url is not None:
             check_url(url, what.replace("_", " "))
     return profile.replace(env=canonical, git_hosts=tuple(profile.git_hosts))  # type: ignore[return-value]
+
+
+def _check_key_file(profile: Profile) -> None:
+    if profile.key_file is not None and not profile.uses_key:
+        raise ConfigError("a key file goes with auth method 'key' only")
+    key_file = profile.key_file
+    if key_file is not None and not (isinstance(key_file, str) and os.path.isabs(key_file)):
+        raise ConfigError(f"bad key file {key_file!r}: expected an absolute path")
 
 
 # -- the config file --------------------------------------------------------------------
@@ -246,6 +263,11 @@ def select(name: str | None = None, environ: Mapping[str, str] | None = None) ->
 
 def from_environment(env: Mapping[str, str]) -> Profile:
     """The profile CI defines with variables alone: no keyring, no config file."""
+    if env.get("AMPLIFY_AUTH_METHOD") == "key":
+        raise ConfigError(
+            "AMPLIFY_AUTH_METHOD=key: AMPLIFY_CLIENT_SECRET holds a secret, not a key; log in "
+            "with `amplify-credhelper login --key-file PATH` instead"
+        )
     return make_profile(
         name=ENV_PROFILE,
         client_id=env["AMPLIFY_CLIENT_ID"],

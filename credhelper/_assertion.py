@@ -1,0 +1,160 @@
+"""Client assertions (RFC 7523 §2.2): short-lived JWTs signed with a service account's private key.
+
+The one home of PyJWT and cryptography. Only a key-based profile that mints a token imports this
+module, so the cache-hit path and secret-based profiles never pay for them. Messages name the
+key's file, never its content: cryptography's own error texts describe the bytes they failed to
+parse, so they are replaced here, not passed on.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import time
+import uuid
+
+import jwt
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from . import _files
+from .errors import ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+    SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+# RFC 7523 §3 wants a short-lived assertion; two minutes outlast a slow request and a little
+# clock skew, and limit what a copied assertion is worth.
+LIFETIME = 120
+MIN_RSA_BITS = 2048  # RFC 7518 §3.3: RS256 keys MUST have at least 2048 bits
+MAX_KEY_FILE = 1 << 16  # a PEM key is a few kilobytes; never read a huge or endless file
+
+
+def read_key_file(path: str, *, private: bool = False) -> bytes:
+    """The bytes of the key file at ``path``; with ``private``, only from a regular file of
+    ours that no one else can read, and never through a symlink (like the token cache)."""
+    # O_NONBLOCK: a FIFO in the key's place must not hang the open; the check below refuses it.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_NOFOLLOW", 0) if private else 0
+    try:
+        fd = os.open(path, flags)
+        try:
+            _check_key_file(path, os.fstat(fd), private)
+            return os.read(fd, MAX_KEY_FILE)  # one read: a regular file gives all it has
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the key file {path}: {_why(exc)}") from exc
+
+
+def _check_key_file(path: str, info: os.stat_result, private: bool) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"cannot read the key file {path}: not a regular file")
+    if private and not _files._is_private_file(info):
+        raise ConfigError(
+            f"refusing the key file {path}: it must be yours and readable by you alone "
+            f"(chmod 600 {path}), or log in without --keep-key-file"
+        )
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a symlink
+        return "it is a symbolic link; name the file itself"
+    return exc.strerror or type(exc).__name__
+
+
+def private_pem(data: bytes, source: str, passphrase: Callable[[], str]) -> str:
+    """The key in ``data`` (PEM: PKCS#1, SEC1 or PKCS#8, encrypted or not) as unencrypted
+    PKCS#8 PEM, once checked to be a key we can sign with. ``passphrase`` is called only for
+    an encrypted key."""
+    key = _signing_key(_load(data, source, passphrase), source)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem.decode("ascii")
+
+
+def no_passphrase(source: str) -> Callable[[], str]:
+    """The passphrase source of a key read without a person at hand: refuses encrypted keys."""
+
+    def refuse() -> str:
+        raise ConfigError(
+            f"{source} is encrypted, and each token would need its passphrase: decrypt it "
+            "(`openssl pkey -in KEY -out NEW`) or log in without --keep-key-file"
+        )
+
+    return refuse
+
+
+def sign(pem: str, client_id: str, audience: str, now: float | None = None) -> str:
+    """A fresh client assertion for ``client_id`` (RFC 7523 §3): the client is both issuer and
+    subject, the audience is the realm's issuer URL, and a new ``jti`` makes it single-use."""
+    source = f"the private key of client {client_id}"
+    key = _signing_key(_load(pem.encode("ascii", "replace"), source, no_passphrase(source)), source)
+    issued = int(time.time() if now is None else now)
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": issued,
+        "exp": issued + LIFETIME,
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(claims, key, algorithm=_algorithm(key))
+
+
+def _load(data: bytes, source: str, passphrase: Callable[[], str]) -> PrivateKeyTypes:
+    if b"-----BEGIN" not in data or b"PRIVATE KEY-----" not in data:
+        raise ConfigError(
+            f"{source} is not a PEM private key (no '-----BEGIN ... PRIVATE KEY-----' line)"
+        )
+    try:
+        return serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        pass  # encrypted: cryptography wants the passphrase
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise ConfigError(f"{source} holds no private key that can be read") from exc
+    return _decrypt(data, source, passphrase().encode())
+
+
+def _decrypt(data: bytes, source: str, passphrase: bytes) -> PrivateKeyTypes:
+    if not passphrase:
+        raise ConfigError(f"{source} is encrypted, and no passphrase was given")
+    try:
+        return serialization.load_pem_private_key(data, password=passphrase)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ConfigError(f"wrong passphrase for {source} (or a damaged key)") from exc
+
+
+def _signing_key(key: PrivateKeyTypes, source: str) -> SigningKey:
+    """``key`` if we can sign with it (RSA of 2048 bits or more, EC P-256), else an error that
+    comes before any request."""
+    if isinstance(key, rsa.RSAPrivateKey) and key.key_size >= MIN_RSA_BITS:
+        return key
+    if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
+        return key
+    raise ConfigError(
+        f"{source} holds an unsupported key ({_kind(key)}): use an RSA key of {MIN_RSA_BITS} "
+        "bits or more (RS256) or an EC P-256 key (ES256)"
+    )
+
+
+def _algorithm(key: SigningKey) -> str:
+    return "RS256" if isinstance(key, rsa.RSAPrivateKey) else "ES256"
+
+
+def _kind(key: PrivateKeyTypes) -> str:
+    if isinstance(key, rsa.RSAPrivateKey):
+        return f"{key.key_size}-bit RSA"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return f"EC {key.curve.name}"
+    return type(key).__name__.removesuffix("PrivateKey").lstrip("_")
