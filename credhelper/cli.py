@@ -204,6 +204,22 @@ def _add_login(commands: argparse._SubParsersAction[_Parser], common: _Parser) -
         metavar="S",
         help="the secret on the command line (visible to other users: avoid)",
     )
+    secret.add_argument(
+        "--key-file",
+        metavar="PEM",
+        help="a private key (RSA or EC P-256, PEM) instead of a secret; kept in the keyring",
+    )
+    login.add_argument(
+        "--key-passphrase-stdin",
+        action="store_true",
+        help="read the key file's passphrase from stdin (else a hidden prompt asks for it)",
+    )
+    login.add_argument(
+        "--keep-key-file",
+        action="store_true",
+        help="read the key from its file at each token instead of keeping it in the keyring "
+        "(the file must be readable by you alone and unencrypted)",
+    )
     login.add_argument("--env", help="prod (default), staging or preprod")
     login.add_argument("--base-url", metavar="URL", help="login service base URL (overrides --env)")
     login.add_argument("--realm", help="Keycloak realm (default Broker)")
@@ -211,8 +227,8 @@ def _add_login(commands: argparse._SubParsersAction[_Parser], common: _Parser) -
     login.add_argument("--platform-url", metavar="URL", help="platform URL (overrides --env)")
     login.add_argument(
         "--auth-method",
-        choices=profiles.AUTH_METHODS,
-        help="how the secret is sent (default basic)",
+        choices=profiles.SECRET_METHODS,
+        help="how the secret is sent (default basic; a key is always sent as an assertion)",
     )
     login.add_argument(
         "--refresh-margin",
@@ -241,7 +257,7 @@ def _add_login(commands: argparse._SubParsersAction[_Parser], common: _Parser) -
 
 def cmd_login(args: argparse.Namespace, io: _Streams) -> int:
     profile = _login_profile(args)
-    secret = _read_secret(args, io)
+    secret = _read_key(args, io) if profile.uses_key else _read_secret(args, io)
     token = _core.login(profile, secret)
     if args.json:
         _print_json(io.stdout, _official_shape(profile, token))
@@ -281,6 +297,7 @@ def _login_profile(args: argparse.Namespace) -> Profile:
         fields["ca_file"] = os.path.abspath(args.ca_file)
     if args.git_host:
         fields["git_hosts"] = tuple(args.git_host)
+    fields.update(_credential_fields(args, existing))
     fields.setdefault("client_id", os.environ.get("AMPLIFY_CLIENT_ID"))
     if not fields.get("client_id"):
         raise ConfigError("login needs --client-id (or AMPLIFY_CLIENT_ID)")
@@ -311,6 +328,45 @@ def _read_secret(args: argparse.Namespace, io: _Streams) -> str:
     if not secret or any(c in secret for c in "\r\n\0"):
         raise ConfigError("the client secret is empty or holds a line break or NUL")
     return secret
+
+
+def _credential_fields(args: argparse.Namespace, existing: Profile | None) -> dict[str, object]:
+    """What this login's credential says about the profile: a key, or a secret again."""
+    if args.key_file is not None:
+        if args.auth_method is not None:
+            raise ConfigError("--auth-method is for secrets: a key is always sent as an assertion")
+        key_file = os.path.abspath(args.key_file) if args.keep_key_file else None
+        return {"auth_method": "key", "key_file": key_file}
+    if args.keep_key_file or args.key_passphrase_stdin:
+        raise ConfigError("--keep-key-file and --key-passphrase-stdin go with --key-file")
+    if existing is not None and existing.uses_key and args.auth_method is None:
+        raise ConfigError(
+            f"profile {existing.name!r} uses a private key: log in with --key-file PATH "
+            "(or give --auth-method basic or post to use a secret from now on)"
+        )
+    return {"key_file": None}
+
+
+def _read_key(args: argparse.Namespace, io: _Streams) -> str:
+    """The key file's private key as unencrypted PKCS#8 PEM (the keyring protects it)."""
+    from . import _assertion  # PyJWT and cryptography: only key logins load them
+
+    path = args.key_file
+    source = f"the key file {path}"
+    data = _assertion.read_key_file(path, private=args.keep_key_file)
+    if args.keep_key_file:
+        return _assertion.private_pem(data, source, _assertion.no_passphrase(source))
+    return _assertion.private_pem(data, source, lambda: _read_passphrase(args, io, source))
+
+
+def _read_passphrase(args: argparse.Namespace, io: _Streams, source: str) -> str:
+    if args.key_passphrase_stdin:
+        return io.stdin.read().removesuffix("\n").removesuffix("\r")
+    if io.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"Passphrase for {args.key_file} (input hidden): ")
+    raise ConfigError(f"{source} is encrypted: pipe its passphrase with --key-passphrase-stdin")
 
 
 def cmd_token(args: argparse.Namespace, io: _Streams) -> int:
@@ -373,6 +429,8 @@ def _status_of(profile: Profile) -> dict[str, object]:
         "env": profile.env,
         "tokenUrl": profile.token_endpoint,
         "authMethod": profile.auth_method,
+        "usesKey": profile.uses_key,
+        "keyFile": profile.key_file,
         "gitHosts": list(profile.git_hosts),
         "token": state,
     }
@@ -392,7 +450,9 @@ def _status_line(row: dict[str, object]) -> str:
         state += f", org {token['orgId']}" if token["orgId"] else ""
     git_hosts = row["gitHosts"]
     hosts = f", git hosts {' '.join(git_hosts)}" if git_hosts else ""  # type: ignore[arg-type]
-    where = f"{row['tokenUrl']} ({row['authMethod']})"
+    how = "private key" if row["usesKey"] else str(row["authMethod"])
+    how += f" file {row['keyFile']}" if row["keyFile"] else ""
+    where = f"{row['tokenUrl']} ({how})"
     return f"{row['profile']}: client {row['clientId']}, {where}, {state}{hosts}"
 
 
@@ -407,10 +467,14 @@ def cmd_logout(args: argparse.Namespace, io: _Streams) -> int:
                 "unset them, or name a --profile"
             )
         _core.logout(profile)
-        io.stdout.write(
-            f"Logged out: profile {profile.name!r} removed with its secret and cached token.\n"
-        )
+        io.stdout.write(f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}.\n")
     return 0
+
+
+def _removed_with(profile: Profile) -> str:
+    if profile.key_file is not None:
+        return f" with its cached token (its key file {profile.key_file} is yours to delete)"
+    return f" with its {'private key' if profile.uses_key else 'secret'} and cached token"
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, _Streams], int]] = {
