@@ -3,6 +3,10 @@
 It does what a real login service won't do on demand: count requests, fail, stall, or answer
 garbage. Tokens are JWT-shaped (unsigned: nothing checks the signature) and carry ``orgId``, as
 Amplify's do. Run it alone with ``python tests/support/token_endpoint.py``; it stops itself.
+
+A client registered with a public key (a cryptography key object instead of a secret) proves
+itself with an RFC 7523 client assertion, checked as Keycloak would: signature, iss = sub = the
+client, aud = the issuer, exp at most 300 s ahead, and a jti never seen before.
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus
 
-TOKEN_PATH = "/auth/realms/Broker/protocol/openid-connect/token"
+REALM_PATH = "/auth/realms/Broker"
+TOKEN_PATH = REALM_PATH + "/protocol/openid-connect/token"
 ORG_ID = 652605300303530
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+MAX_ASSERTION_LIFETIME = 300
 
 
 def _b64(data: bytes) -> str:
@@ -57,6 +64,8 @@ class TokenEndpoint:
         self.faults: deque[Fault] = deque()
         self.requests: list[dict] = []  # what each request carried, secrets included: tests only
         self.issued: list[str] = []
+        self.refusals: list[str] = []  # why each client assertion was refused
+        self._seen_jtis: set[str] = set()
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._thread = threading.Thread(
@@ -70,6 +79,10 @@ class TokenEndpoint:
     @property
     def token_url(self) -> str:
         return self.base_url + TOKEN_PATH
+
+    @property
+    def issuer(self) -> str:
+        return self.base_url + REALM_PATH
 
     @property
     def token_requests(self) -> int:
@@ -86,10 +99,10 @@ class TokenEndpoint:
     def answer(self, form: dict, authorization: str | None) -> tuple[int, dict]:
         with self._lock:
             self.requests.append({"form": form, "authorization": authorization})
-        client_id, secret = _client_credentials(form, authorization)
         if form.get("grant_type") != "client_credentials":
             return 400, {"error": "unsupported_grant_type"}
-        if client_id is None or self.clients.get(client_id) != secret:
+        client_id = self._authenticated_client(form, authorization)
+        if client_id is None:
             return 401, {
                 "error": "invalid_client",
                 "error_description": "Invalid client or Invalid client credentials",
@@ -114,6 +127,52 @@ class TokenEndpoint:
             "not-before-policy": 0,
             "scope": "profile email",
         }
+
+    def _authenticated_client(self, form: dict, authorization: str | None) -> str | None:
+        if "client_assertion" in form:
+            return self._asserted_client(form)
+        client_id, secret = _client_credentials(form, authorization)
+        registered = self.clients.get(client_id)
+        # A client registered with a key (not a str) cannot log in with a secret.
+        return client_id if isinstance(registered, str) and registered == secret else None
+
+    def _asserted_client(self, form: dict) -> str | None:
+        """The client a valid client assertion proves, or None (the reason in ``refusals``)."""
+        try:
+            return self._check_assertion(form)
+        except Exception as exc:  # noqa: BLE001 (every failure is a refusal, as on a real server)
+            with self._lock:
+                self.refusals.append(f"{type(exc).__name__}: {exc}")
+            return None
+
+    def _check_assertion(self, form: dict) -> str:
+        import jwt  # lazily: in-process tests check which modules credhelper loads
+
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            raise ValueError(f"client_assertion_type {form.get('client_assertion_type')!r}")
+        client_id = form.get("client_id") or jwt.decode(
+            form["client_assertion"], options={"verify_signature": False}
+        ).get("sub")
+        key = self.clients.get(client_id)
+        if key is None or isinstance(key, str):
+            raise ValueError(f"client {client_id!r} has no registered public key")
+        claims = jwt.decode(
+            form["client_assertion"],
+            key,
+            algorithms=["RS256", "ES256"],
+            audience=self.issuer,
+            issuer=client_id,
+            options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
+        )
+        if claims["sub"] != client_id:
+            raise ValueError(f"sub {claims['sub']!r} is not the client")
+        if claims["exp"] > time.time() + MAX_ASSERTION_LIFETIME:
+            raise ValueError(f"exp more than {MAX_ASSERTION_LIFETIME} s ahead")
+        with self._lock:
+            if claims["jti"] in self._seen_jtis:
+                raise ValueError(f"jti {claims['jti']!r} used before")
+            self._seen_jtis.add(claims["jti"])
+        return client_id
 
 
 def _client_credentials(form: dict, authorization: str | None) -> tuple[str | None, str | None]:
