@@ -1,1 +1,162 @@
-"""git-credential-amplify: git's credential-helper protocol on top of credhelper (in progress)."""
+"""git-credential-amplify: Amplify tokens for git, through git's credential-helper protocol.
+
+    git config --global credential.https://git.example.com.helper "amplify --profile ci"
+
+makes git run ``git credential-amplify --profile ci get|store|erase`` (gitcredentials(7)).
+``main`` is the only code that touches argv, the standard streams and the exit status; ``run``
+reads the command line and ``handle`` answers one request with the streams it is given.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+from credhelper import (
+    ConfigError,
+    CredhelperError,
+    LoginServiceError,
+    Profile,
+    Token,
+    forget_token,
+    get_token,
+)
+
+from .hosts import serving_profile
+from .protocol import LineTooLong, Request, format_answer, is_safe_value, read_request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import BinaryIO, TextIO
+
+__all__ = ["handle", "main", "run"]
+
+PROG = "git-credential-amplify"
+USAGE = f"usage: {PROG} [--profile P] get|store|erase\n"
+
+
+def main() -> None:
+    try:
+        code = run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
+    except Exception as exc:  # noqa: BLE001  (git shows our stderr: one line, no traceback)
+        sys.stderr.write(f"{PROG}: internal error: {type(exc).__name__}\n")
+        code = 1
+    sys.exit(code)
+
+
+def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
+    """Read the command line git built, then ``handle`` the operation it names."""
+    try:
+        profile, action = _parse_argv(argv)
+    except ConfigError as exc:
+        return _fail(stderr, exc)
+    if action is None:
+        stdout.write(USAGE.encode())
+        return 0
+    return handle(action, stdin, stdout, stderr, profile=profile)
+
+
+def handle(
+    action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, profile: str | None = None
+) -> int:
+    """Answer git's ``action`` request read from ``stdin``; the exit code.
+
+    On failure nothing reaches stdout and one line reaches stderr, so git moves on to its next
+    helper or its prompt.
+    """
+    step = _ACTIONS.get(action)
+    if step is None:
+        return 0  # store, and (gitcredentials(7)) any operation we do not know: ignore it
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            answer = step(read_request(stdin), profile)
+    except (CredhelperError, LineTooLong) as exc:
+        return _fail(stderr, exc)
+    finally:
+        for warning in caught:
+            stderr.write(f"{PROG}: warning: {warning.message}\n")
+    stdout.write(answer)
+    return 0
+
+
+def _get(request: Request, name: str | None) -> bytes:
+    profile = serving_profile(request, name)
+    if profile is None:
+        return b""  # not ours: git asks its next helper
+    return format_answer(_answer(request, profile, get_token(profile)))
+
+
+def _erase(request: Request, name: str | None) -> bytes:
+    # git sends erase with the credential a server refused: drop the cached token only if it is
+    # that one, so a stale refusal never throws away a newer token.
+    profile = serving_profile(request, name)
+    for given in (request.password, request.credential):
+        if profile is not None and given:
+            forget_token(given, profile)
+    return b""
+
+
+_ACTIONS: dict[str, Callable[[Request, str | None], bytes]] = {"get": _get, "erase": _erase}
+
+
+def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str, str]]:
+    username = profile.username or profile.client_id
+    if not is_safe_value(username):
+        raise ConfigError(
+            f"the git username of profile {profile.name!r} holds a line break or NUL: set "
+            f"another with `amplify-credhelper login --profile {profile.name} --username NAME`"
+        )
+    secret = token.access_token
+    if not secret or not is_safe_value(secret):
+        raise LoginServiceError("the token holds a line break or NUL: not passing it to git")
+    # gitcredentials(7): git stops asking helpers once it has a username and a password.
+    pairs = [
+        ("username", username),
+        ("password", secret),
+        ("password_expiry_utc", str(_expiry_for_git(profile, token))),
+    ]
+    if "authtype" in request.capabilities:
+        # git 2.46+: only a caller that declared the capability may get these (older git
+        # breaks on them). git then sends "Authorization: Bearer <credential>" and storage
+        # helpers do not keep an ephemeral credential.
+        pairs[:0] = [("capability[]", "authtype")]
+        pairs += [("authtype", "Bearer"), ("credential", secret), ("ephemeral", "1")]
+    return pairs
+
+
+def _expiry_for_git(profile: Profile, token: Token) -> int:
+    """When git must stop using the token: its expiry less the refresh margin, the margin
+    capped at half the token's lifetime as the core caps it (``Token.is_fresh``)."""
+    margin: float = profile.refresh_margin
+    if token.issued_at is not None:
+        margin = min(margin, (token.expires_at - token.issued_at) / 2)
+    return int(token.expires_at - margin)
+
+
+def _parse_argv(argv: list[str]) -> tuple[str | None, str | None]:
+    """(profile, operation) from ``[--profile P] OPERATION``; (None, None) for --help."""
+    profile, operations = None, []
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-h", "--help"):
+            return None, None
+        if arg in ("-p", "--profile"):
+            profile = next(args, "")
+        elif arg.startswith("--profile="):
+            profile = arg.partition("=")[2]
+        elif arg.startswith("-"):
+            raise ConfigError(f"unknown option {arg!r}; {USAGE.strip()}")
+        else:
+            operations.append(arg)
+        if profile == "":
+            raise ConfigError(f"--profile needs a profile name; {USAGE.strip()}")
+    if len(operations) != 1:
+        raise ConfigError(f"expected one operation; {USAGE.strip()}")
+    return profile, operations[0]
+
+
+def _fail(stderr: TextIO, error: Exception) -> int:
+    stderr.write(f"{PROG}: error: {error}\n")
+    return error.exit_code if isinstance(error, CredhelperError) else 1

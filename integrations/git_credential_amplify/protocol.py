@@ -1,0 +1,100 @@
+"""git's credential-helper protocol: reading what git asks, writing what we answer.
+
+The rules are git's own, from git-credential(1) "INPUT/OUTPUT FORMAT" and gitcredentials(7)
+"CUSTOM HELPERS". Both directions work on bytes: a text stream would turn a lone CR into a line
+break, and on Windows write CRLF, which git's rules forbid.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from typing import BinaryIO
+
+# Our own bound: git's attributes are short, so a longer line is not git talking to us.
+MAX_LINE = 65535
+# The attributes we use; git-credential(1): "Unrecognised attributes are silently discarded."
+_KEPT = ("protocol", "host", "password", "credential")
+# git aborts on a value with LF or NUL (CVE-2020-5260), and with CR since the CVE-2024-52006 fix.
+_FORBIDDEN = ("\n", "\r", "\0")
+
+
+class Request:
+    """The attributes of git's request that this helper uses; None when git sent none."""
+
+    __slots__ = (*_KEPT, "capabilities")
+
+    def __init__(
+        self,
+        protocol: str | None = None,
+        host: str | None = None,
+        password: str | None = None,
+        credential: str | None = None,
+        capabilities: frozenset[str] = frozenset(),
+    ) -> None:
+        self.protocol, self.host, self.capabilities = protocol, host, capabilities
+        self.password, self.credential = password, credential
+
+
+class LineTooLong(ValueError):
+    """A request line longer than MAX_LINE bytes."""
+
+
+def read_request(stream: BinaryIO) -> Request:
+    """git's request: ``key=value`` lines up to a blank line or the end of the stream.
+
+    A repeated key keeps its last value; a line without ``=`` is skipped.
+    """
+    fields: dict[str, str] = {}
+    capabilities: set[str] = set()
+    for line in _lines(stream):
+        key, sep, value = line.partition("=")
+        if not sep:
+            continue
+        if key == "capability[]":
+            # git-credential(1): an empty value of a `key[]` attribute resets its list.
+            if value:
+                capabilities.add(value)
+            else:
+                capabilities.clear()
+        elif key in _KEPT:
+            fields[key] = value
+    return Request(**fields, capabilities=frozenset(capabilities))
+
+
+def _lines(stream: BinaryIO) -> Iterator[str]:
+    while True:
+        raw = stream.readline(MAX_LINE + 1)
+        line = raw[:-1] if raw.endswith(b"\n") else raw  # split on LF only, never on CR
+        if len(line) > MAX_LINE:
+            raise LineTooLong(f"a line of git's request is longer than {MAX_LINE} bytes")
+        if line.endswith(b"\r"):
+            line = line[:-1]  # one CR of a CRLF ending, as git's own strbuf_getline does
+        if not line:
+            return  # a blank line or the end of the stream ends the request
+        yield line.decode("utf-8", "surrogateescape")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether git's ``host`` value (a name with any ``:port``) names this machine."""
+    name = host[1 : host.find("]")] if host.startswith("[") else host.partition(":")[0]
+    return name in ("127.0.0.1", "::1", "localhost")
+
+
+def is_safe_value(value: str) -> bool:
+    """True if git can take ``value`` as an attribute value."""
+    return not any(c in value for c in _FORBIDDEN)
+
+
+def format_answer(pairs: Iterable[tuple[str, str]]) -> bytes:
+    """Our answer as git reads it; refuses a value git would choke on, and ``url``.
+
+    gitcredentials(7): git reads `url=` as a whole new URL and drops its helper list.
+    """
+    lines = []
+    for key, value in pairs:
+        if key == "url" or "=" in key or not is_safe_value(key) or not is_safe_value(value):
+            raise ValueError(f"refusing to send git the attribute {key!r}")
+        lines.append(f"{key}={value}\n")
+    return "".join(lines).encode("utf-8", "surrogateescape")
