@@ -126,9 +126,8 @@ def test_login_with_a_key_then_each_mint_signs_a_fresh_assertion(
         assert request["authorization"] is None  # no Basic header next to an assertion
         assert request["form"]["client_assertion_type"] == ASSERTION_TYPE
         assert header["alg"] == alg
-        assert (claims["iss"], claims["sub"], claims["aud"]) == (client_id,) * 2 + (
-            endpoint.issuer,
-        )
+        assert claims["iss"] == claims["sub"] == client_id
+        assert claims["aud"] == endpoint.issuer
         assert 60 <= claims["exp"] - claims["iat"] <= 300
         assert abs(claims["iat"] - time.time()) < 10
     assert assertions[0][1]["jti"] != assertions[1][1]["jti"]
@@ -177,10 +176,6 @@ def test_a_key_the_server_does_not_know_exits_2_and_saves_nothing(
 
 
 # -- one clear line for each problem with the key ------------------------------------------
-
-
-def _unsupported(key) -> bytes:
-    return _pem(key)
 
 
 @pytest.mark.parametrize(
@@ -234,7 +229,7 @@ def _unsupported(key) -> bytes:
             "the key file {path} is encrypted: pipe its passphrase with --key-passphrase-stdin",
         ),
         (
-            lambda w, d: w(rsa.generate_private_key(public_exponent=65537, key_size=1024)),
+            lambda w, d: w(rsa.generate_private_key(public_exponent=65537, key_size=1024)),  # noqa: S505
             (),
             "",
             "the key file {path} holds an unsupported key (1024-bit RSA): use an RSA key of 2048 "
@@ -517,48 +512,43 @@ def test_the_endpoint_refuses_a_replayed_or_misaddressed_assertion(
 
 # -- what each path imports ------------------------------------------------------------------
 
-_MODULES = "credhelper._assertion", "jwt", "cryptography", "keyring", "httpx"
+_WATCHED = ("credhelper._assertion", "jwt", "cryptography", "keyring", "httpx")
 
 
-def _loaded_after(code: str, env: dict[str, str]) -> list[str]:
-    probe = f"import sys, credhelper\n{code}\nprint(sorted(m for m in {_MODULES!r} if m in sys.modules))"
+def _python(code: str, env: dict[str, str], stdin: str = "") -> str:
     done = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.replace("'", '"'))
+    return done.stdout
+
+
+def _loaded_after(call: str, env: dict[str, str]) -> list[str]:
+    """Which watched modules a fresh interpreter holds after ``call``."""
+    probe = f"import sys, json, credhelper\n{call}\n"
+    probe += f"print(json.dumps(sorted(m for m in {_WATCHED!r} if m in sys.modules)))"
+    return json.loads(_python(probe, env))
 
 
 def test_only_a_key_mint_imports_the_signer(endpoint, subprocess_env, write_key) -> None:
-    env = {**subprocess_env, "PYTHON_KEYRING_BACKEND": "fake_keyring.FileKeyring"}
-    cli = "from credhelper import cli; assert cli.main({argv!r}) is None"
-    for profile, credential in (
-        ("k", ["--key-file", write_key(RSA_KEY)]),
-        ("s", ["--secret-stdin"]),
-    ):
-        argv = [
-            "login",
-            "--profile",
-            profile,
-            "--client-id",
-            "rsa-sa" if profile == "k" else "test-client",
-            "--base-url",
-            endpoint.base_url,
-            *credential,
-        ]
-        done = subprocess.run(
-            [sys.executable, "-c", f"from credhelper import cli; cli.main({argv!r})"],
-            env=env,
-            input="test-secret",
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr
-    del cli
-    assert _loaded_after("credhelper.get_token('k')", env) == []  # cache hit
-    assert _loaded_after("credhelper.get_token('s', refresh=True)", env) == ["httpx", "keyring"]
-    assert _loaded_after("credhelper.get_token('k', refresh=True)", env) == [
+    logins = {
+        "k": ["--client-id", "rsa-sa", "--key-file", write_key(RSA_KEY)],
+        "s": ["--client-id", "test-client", "--secret-stdin"],
+    }
+    for name, options in logins.items():
+        argv = ["login", "--profile", name, "--base-url", endpoint.base_url, *options]
+        _python(f"from credhelper import cli; cli.main({argv!r})", subprocess_env, "test-secret")
+    assert _loaded_after("credhelper.get_token('k')", subprocess_env) == []  # a cache hit
+    assert _loaded_after("credhelper.get_token('s', refresh=True)", subprocess_env) == [
+        "httpx",
+        "keyring",
+    ]
+    assert _loaded_after("credhelper.get_token('k', refresh=True)", subprocess_env) == [
         "credhelper._assertion",
         "cryptography",
         "httpx",
