@@ -51,7 +51,10 @@ class AmplifyRequestsAuth(AuthBase):
     def _renew_on_401(
         self, refused: Token, tenant_given: bool, response: Response, **send_kwargs: Any
     ) -> Response:
-        if response.status_code != 401:
+        # Only a request that carried the refused token: the hook stays on a redirected request,
+        # from which requests removed the token if the redirect left the host.
+        sent = response.request.headers.get("Authorization")
+        if response.status_code != 401 or sent != f"Bearer {refused.access_token}":
             return response
         retry = response.request.copy()
         if not _ready_to_resend(retry):

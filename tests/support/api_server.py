@@ -28,6 +28,7 @@ class ApiServer:
         self.tenants = {str(endpoint.org_id)}
         self.revoked: set[str] = set()
         self.refuse_next = 0  # answer this many next requests 401, whatever they carry
+        self.moved_to: str | None = None  # when set, /moved answers 302 to this URL
         self.seen: list[dict] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
@@ -53,6 +54,8 @@ class ApiServer:
             self.seen.append({"method": method, "path": path, "headers": headers, "body": body})
             refuse = self.refuse_next > 0
             self.refuse_next -= refuse
+        if path == "/moved" and self.moved_to:
+            return 302, {"location": self.moved_to}
         scheme, _, token = (headers.get("authorization") or "").partition(" ")
         if refuse or scheme.lower() != "bearer" or not self._valid(token):
             return 401, {"error": "invalid_token"}
@@ -74,6 +77,8 @@ def _handler_for(api: ApiServer) -> type[BaseHTTPRequestHandler]:
             status, answer = api.answer(self.command, self.path, headers, body)
             data = json.dumps(answer).encode()
             self.send_response(status)
+            if status == 302:
+                self.send_header("Location", answer["location"])
             if status == 401:
                 self.send_header("WWW-Authenticate", 'Bearer error="invalid_token"')  # RFC 6750 §3
             self.send_header("Content-Type", "application/json")

@@ -255,3 +255,23 @@ def test_the_public_names() -> None:
 
     assert httpie_amplify.__all__ == ["AmplifyAuthPlugin", "AmplifyRequestsAuth"]
     assert all(getattr(httpie_amplify, name) for name in httpie_amplify.__all__)
+
+
+def test_no_token_follows_a_redirect_to_another_host(api, logged_in) -> None:
+    # requests drops Authorization when a redirect leaves the host (Session.rebuild_auth); the
+    # renewal hook travels with the request and must not put a token back for the other host.
+    with ApiServer(logged_in) as elsewhere:
+        api.moved_to = elsewhere.url.replace("127.0.0.1", "localhost") + PATH
+        response = requests.get(api.url + "/moved", auth=AmplifyRequestsAuth(), timeout=10)
+    assert response.status_code == 401 and response.history[0].status_code == 302
+    assert [seen["headers"].get("authorization") for seen in elsewhere.seen] == [None]
+    assert logged_in.token_requests == 1
+
+
+def test_a_redirect_on_the_same_host_keeps_the_renewal(api, logged_in) -> None:
+    api.moved_to = api.url + PATH
+    api.revoked.add(logged_in.issued[0])
+    response = requests.get(api.url + "/moved", auth=AmplifyRequestsAuth(), timeout=10)
+    assert response.status_code == 200
+    old, new = logged_in.issued
+    assert _bearers(api) == [f"Bearer {old}", f"Bearer {old}", f"Bearer {new}"]  # /moved, PATH x2
