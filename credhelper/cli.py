@@ -191,8 +191,9 @@ def _add_login(commands: argparse._SubParsersAction[_Parser], common: _Parser) -
         "login",
         parents=[common],
         help="prove and save a service account's credentials",
-        description="Mint a token with the credentials, then save the secret in the keyring "
-        "and the profile in the config file. Nothing is saved if the token request fails.",
+        description="Mint a token with the credentials, then save the secret (or private key) "
+        "in the keyring and the profile in the config file. Nothing is saved if the token "
+        "request fails.",
     )
     login.add_argument("--client-id", metavar="ID", help="the service account's client id")
     secret = login.add_mutually_exclusive_group()

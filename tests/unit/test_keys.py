@@ -133,7 +133,9 @@ def test_login_with_a_key_then_each_mint_signs_a_fresh_assertion(
     assert assertions[0][1]["jti"] != assertions[1][1]["jti"]
 
 
-def test_the_keyring_holds_the_key_decrypted_as_pkcs8(login, memory_keyring, write_key) -> None:
+def test_the_keyring_holds_the_key_decrypted_as_pkcs8(
+    run_cli, login, memory_keyring, write_key
+) -> None:
     path = write_key(RSA_KEY, PKCS1, passphrase=b"open sesame")
     result = login("rsa-sa", path, "--key-passphrase-stdin", stdin="open sesame\n")
     assert result.code == 0, result
@@ -141,6 +143,10 @@ def test_the_keyring_holds_the_key_decrypted_as_pkcs8(login, memory_keyring, wri
     assert stored == _pem(RSA_KEY).decode()
     assert stored.startswith("-----BEGIN PRIVATE KEY-----\n")
     assert profiles.load_all()["default"].auth_method == "key"
+    assert run_cli("logout").out == (
+        "Logged out: profile 'default' removed with its private key and cached token.\n"
+    )
+    assert memory_keyring.entries == {}
 
 
 class _Terminal(io.StringIO):
