@@ -37,7 +37,7 @@ class AmplifyRequestsAuth(AuthBase):
         self._chosen: Profile | None = None
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        # Lazily: credhelper costs 15-20 ms to import, which HTTPie runs without us must not pay.
+        # Lazily: credhelper takes 15-20 ms to import, which `http` runs that sign nothing skip.
         from credhelper import get_token, load_profile
 
         if self._chosen is None:  # once, so a retry uses the profile its request used
