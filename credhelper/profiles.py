@@ -153,6 +153,7 @@ def check_url(url: str, what: str) -> str:
 def make_profile(**fields: object) -> Profile:
     """A checked Profile: known environment, safe URLs, known auth method, sane margin."""
     profile = Profile(**fields)
+    _check_types(profile)
     canonical = canonical_env(profile.env)
     if not profile.client_id or any(c in profile.client_id for c in "\r\n\0:"):
         raise ConfigError("bad client id: it must be non-empty, without ':' or control characters")
@@ -172,6 +173,41 @@ def make_profile(**fields: object) -> Profile:
         if url is not None:
             check_url(url, what.replace("_", " "))
     return profile.replace(env=canonical, git_hosts=tuple(profile.git_hosts))  # type: ignore[return-value]
+
+
+_TEXT = ("client_id", "env", "auth_method")
+_OPTIONAL_TEXT = (
+    "base_url",
+    "realm",
+    "token_url",
+    "platform_url",
+    "ca_file",
+    "username",
+    "key_file",
+)
+
+
+def _check_types(profile: Profile) -> None:
+    """Text fields are single-line text: a config file edited by hand may hold anything."""
+    for field in _TEXT + _OPTIONAL_TEXT:
+        value = getattr(profile, field)
+        if value is None and field in _OPTIONAL_TEXT:
+            continue
+        if not isinstance(value, str) or not value.isprintable():
+            what = field.replace("_", " ")
+            raise ConfigError(f"bad {what} {_shown(value)}: expected one line of text")
+    hosts = profile.git_hosts
+    if not isinstance(hosts, (tuple, list)) or not all(_is_host_pattern(h) for h in hosts):
+        raise ConfigError(f"bad git hosts {_shown(hosts)}: expected host names")
+
+
+def _is_host_pattern(value: object) -> bool:
+    return isinstance(value, str) and bool(value) and value.isprintable() and " " not in value
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_key_file(profile: Profile) -> None:
@@ -216,7 +252,8 @@ def _parse_config(raw: bytes, path: str) -> dict[str, dict[str, object]]:
 
 
 def _profile_from(name: str, fields: Mapping[str, object], path: str) -> Profile:
-    known = {k: v for k, v in fields.items() if k in Profile.__slots__ and k != "name"}
+    stored = set(Profile.__slots__) - {"name", "from_environment"}
+    known = {k: v for k, v in fields.items() if k in stored}
     if isinstance(known.get("git_hosts"), list):
         known["git_hosts"] = tuple(known["git_hosts"])  # type: ignore[arg-type]
     try:
@@ -249,7 +286,7 @@ def select(name: str | None = None, environ: Mapping[str, str] | None = None) ->
     """The profile to use: ``name``; else the AMPLIFY_CLIENT_ID/_SECRET pair; else
     $AMPLIFY_PROFILE; else 'default'."""
     env = os.environ if environ is None else environ
-    if name is None and env.get("AMPLIFY_CLIENT_ID") and env.get("AMPLIFY_CLIENT_SECRET"):
+    if name is None and environment_defined(env):
         return from_environment(env)
     chosen = name or env.get("AMPLIFY_PROFILE") or DEFAULT_PROFILE
     profile = load_all().get(chosen)
@@ -276,5 +313,12 @@ def from_environment(env: Mapping[str, str]) -> Profile:
         realm=env.get("AMPLIFY_REALM") or None,
         token_url=env.get("AMPLIFY_TOKEN_URL") or None,
         auth_method=env.get("AMPLIFY_AUTH_METHOD") or "basic",
+        git_hosts=tuple(env.get("AMPLIFY_GIT_HOSTS", "").replace(",", " ").split()),
         from_environment=True,
     )
+
+
+def environment_defined(env: Mapping[str, str] | None = None) -> bool:
+    """Whether AMPLIFY_CLIENT_ID and AMPLIFY_CLIENT_SECRET define a profile."""
+    env = os.environ if env is None else env
+    return bool(env.get("AMPLIFY_CLIENT_ID") and env.get("AMPLIFY_CLIENT_SECRET"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -63,10 +64,16 @@ def test_unsafe_urls_are_refused(url: str, message: str) -> None:
         ({"refresh_margin": -1}, "bad refresh margin"),
         ({"timeout": 0}, "bad timeout"),
         ({"client_id": "a:b"}, "bad client id"),
+        ({"client_id": 5}, "bad client id 5: expected one line of text"),
+        ({"env": None}, "bad env None: expected one line of text"),
+        ({"base_url": ["x"]}, "bad base url ['x']: expected one line of text"),
+        ({"username": "bob\nurl=x"}, "bad username 'bob\\nurl=x': expected one line of text"),
+        ({"git_hosts": "git.example.com"}, "bad git hosts 'git.example.com': expected host names"),
+        ({"git_hosts": ["a b"]}, "bad git hosts ['a b']: expected host names"),
     ],
 )
 def test_bad_settings_are_refused(fields: dict, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         make_profile(**{"name": "a", "client_id": "c", **fields})
 
 
@@ -115,6 +122,13 @@ def test_a_broken_config_file_is_named_in_the_error(content: str, message: str) 
         profiles.load_all()
 
 
+def test_the_config_file_cannot_claim_the_environment_profile() -> None:
+    os.makedirs(os.path.dirname(profiles.config_path()))
+    with open(profiles.config_path(), "w") as handle:
+        json.dump({"profiles": {"x": {"client_id": "c", "from_environment": True}}}, handle)
+    assert profiles.load_all()["x"].from_environment is False
+
+
 def test_unknown_keys_in_the_config_file_are_ignored() -> None:
     os.makedirs(os.path.dirname(profiles.config_path()))
     with open(profiles.config_path(), "w") as handle:
@@ -151,6 +165,11 @@ class TestSelect:
     def test_an_explicit_name_wins_over_everything(self) -> None:
         env = {"AMPLIFY_PROFILE": "default", "AMPLIFY_CLIENT_ID": "E", "AMPLIFY_CLIENT_SECRET": "s"}
         assert profiles.select("ci", environ=env).client_id == "C"
+
+    def test_environment_git_hosts(self) -> None:
+        env = {"AMPLIFY_CLIENT_ID": "E", "AMPLIFY_CLIENT_SECRET": "s",
+               "AMPLIFY_GIT_HOSTS": "git.example.com, *.corp.example"}
+        assert profiles.select(environ=env).git_hosts == ("git.example.com", "*.corp.example")
 
     def test_a_client_id_without_a_secret_is_not_a_profile(self) -> None:
         assert profiles.select(environ={"AMPLIFY_CLIENT_ID": "E"}).client_id == "D"
