@@ -33,8 +33,12 @@ def resolve(profile: str | Profile | None = None) -> Profile:
 
 
 def list_profiles() -> list[Profile]:
-    """Every stored profile, sorted by name (the environment-defined one is not stored)."""
-    return [stored for _, stored in sorted(profiles.load_all().items())]
+    """Every profile: the one AMPLIFY_CLIENT_ID/_SECRET define (if set) first, then the stored
+    ones by name."""
+    found = [stored for _, stored in sorted(profiles.load_all().items())]
+    if profiles.environment_defined():
+        found.insert(0, profiles.from_environment(os.environ))
+    return found
 
 
 def get_token(profile: str | Profile | None = None, *, refresh: bool = False) -> Token:

@@ -400,9 +400,7 @@ def cmd_env(args: argparse.Namespace, io: _Streams) -> int:
 
 
 def cmd_status(args: argparse.Namespace, io: _Streams) -> int:
-    found = list(profiles.load_all().values())
-    if os.environ.get("AMPLIFY_CLIENT_ID") and os.environ.get("AMPLIFY_CLIENT_SECRET"):
-        found.insert(0, profiles.from_environment(os.environ))
+    found = _core.list_profiles()
     if args.profile:
         found = [p for p in found if p.name == args.profile] or [profiles.select(args.profile)]
     rows = [_status_of(p) for p in found]

@@ -31,15 +31,19 @@ class Token(Record):
         """True once fewer than ``leeway`` seconds are left."""
         return self.expires_in(now) <= leeway
 
-    def is_fresh(self, margin: float, now: float | None = None) -> bool:
-        """True while more than the refresh margin is left.
+    def renew_at(self, margin: float) -> float:
+        """When the token is due for renewal (Unix seconds): its expiry less the margin.
 
         The margin is capped at half the token's lifetime, so a service that issues short
         tokens does not make every token stale the moment it arrives.
         """
         if self.issued_at is not None:
             margin = min(margin, (self.expires_at - self.issued_at) / 2)
-        return not self.is_expired(margin, now)
+        return self.expires_at - margin
+
+    def is_fresh(self, margin: float, now: float | None = None) -> bool:
+        """True until the token is due for renewal (see ``renew_at``)."""
+        return (time.time() if now is None else now) < self.renew_at(margin)
 
 
 def is_bearer_token(value: object) -> bool:

@@ -102,12 +102,7 @@ _ACTIONS: dict[str, Callable[[Request, str | None], bytes]] = {"get": _get, "era
 
 
 def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str, str]]:
-    username = profile.username or profile.client_id
-    if not is_safe_value(username):
-        raise ConfigError(
-            f"the git username of profile {profile.name!r} holds a line break or NUL: set "
-            f"another with `amplify-credhelper login --profile {profile.name} --username NAME`"
-        )
+    username = profile.username or profile.client_id  # the core allows no control characters
     secret = token.access_token
     if not secret or not is_safe_value(secret):
         raise LoginServiceError("the token holds a line break or NUL: not passing it to git")
@@ -115,7 +110,8 @@ def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str,
     pairs = [
         ("username", username),
         ("password", secret),
-        ("password_expiry_utc", str(_expiry_for_git(profile, token))),
+        # When the core would renew it: git must not reuse the token past that (git 2.40+).
+        ("password_expiry_utc", str(int(token.renew_at(profile.refresh_margin)))),
     ]
     if "authtype" in request.capabilities:
         # git 2.46+: only a caller that declared the capability may get these (older git
@@ -124,15 +120,6 @@ def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str,
         pairs[:0] = [("capability[]", "authtype")]
         pairs += [("authtype", "Bearer"), ("credential", secret), ("ephemeral", "1")]
     return pairs
-
-
-def _expiry_for_git(profile: Profile, token: Token) -> int:
-    """When git must stop using the token: its expiry less the refresh margin, the margin
-    capped at half the token's lifetime as the core caps it (``Token.is_fresh``)."""
-    margin: float = profile.refresh_margin
-    if token.issued_at is not None:
-        margin = min(margin, (token.expires_at - token.issued_at) / 2)
-    return int(token.expires_at - margin)
 
 
 def _parse_argv(argv: list[str]) -> tuple[str | None, str | None]:

@@ -277,10 +277,8 @@ def test_a_username_git_cannot_carry_is_refused(logged_in) -> None:
         json.dump(config, handle_)
     code, out, err = ask("get", HTTPS, profile="default")
     assert (code, out) == (1, b"")
-    assert err == (
-        "git-credential-amplify: error: the git username of profile 'default' holds a line "
-        "break or NUL: set another with `amplify-credhelper login --profile default --username NAME`\n"
-    )
+    assert err.startswith("git-credential-amplify: error: profile 'default' in ")
+    assert err.endswith(": bad username 'bob\\nurl=https://evil.example': expected one line of text\n")
 
 
 def test_a_token_git_cannot_carry_is_never_printed(monkeypatch) -> None:
@@ -462,3 +460,13 @@ def test_a_cache_hit_imports_neither_keyring_nor_httpx(logged_in) -> None:
                           timeout=60, env=dict(os.environ), check=False)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout == "[]\n"
+
+
+def test_ci_credentials_serve_the_hosts_they_list(endpoint, monkeypatch) -> None:
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "test-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "test-secret")
+    monkeypatch.setenv("AMPLIFY_BASE_URL", endpoint.base_url)
+    monkeypatch.setenv("AMPLIFY_GIT_HOSTS", "git.example.com")
+    code, out, _ = ask("get", b"protocol=https\nhost=git.example.com\n\n")
+    assert code == 0 and out.startswith(b"username=test-client\npassword=" + endpoint.issued[0].encode())
+    assert ask("get", b"protocol=https\nhost=other.example.com\n\n")[:2] == (0, b"")
