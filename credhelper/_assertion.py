@@ -57,7 +57,7 @@ def read_key_file(path: str, *, private: bool = False) -> bytes:
 def _check_key_file(path: str, info: os.stat_result, private: bool) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError(f"cannot read the key file {path}: not a regular file")
-    if private and not _files._is_private_file(info):
+    if private and not _files.is_private_file(info):
         raise ConfigError(
             f"refusing the key file {path}: it must be yours and readable by you alone "
             f"(chmod 600 {path}), or log in without --keep-key-file"

@@ -46,7 +46,7 @@ def read_private_json(path: str) -> object:
         return None
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
-        if not _is_private_file(info):
+        if not is_private_file(info):
             return None
         try:
             return json.loads(handle.read(1 << 20))
@@ -54,7 +54,8 @@ def read_private_json(path: str) -> object:
             return None
 
 
-def _is_private_file(info: os.stat_result) -> bool:
+def is_private_file(info: os.stat_result) -> bool:
+    """A regular file of ours that other users cannot read (always true off POSIX)."""
     if not stat.S_ISREG(info.st_mode):
         return False
     if os.name != "posix":
