@@ -1,0 +1,90 @@
+"""What the command line prints: the official CLI's JSON shape, status rows, durations."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from . import cache
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
+
+    from .profiles import Profile
+    from .tokens import Token
+
+PROG = "amplify-credhelper"
+
+
+def official_shape(profile: Profile, token: Token) -> dict[str, object]:
+    """The JSON that scripts written for the official CLI read (`.auth.tokens.access_token`,
+    `.org.id`), so they keep working unchanged."""
+    org_id = None if token.org_id is None else int(token.org_id)
+    return {
+        "auth": {
+            "tokens": {
+                "access_token": token.access_token,
+                "token_type": "bearer",
+                "expires_in": max(0, int(token.expires_in())),
+            },
+            "expires": {"access": int(token.expires_at * 1000)},
+            "clientId": profile.client_id,
+            "baseUrl": profile.login_base_url,
+            "realm": profile.login_realm,
+            "env": profile.env,
+            "platformUrl": profile.platform_base_url,
+        },
+        "org": None if org_id is None else {"id": org_id, "org_id": org_id},
+    }
+
+
+def print_json(out: IO[str], value: object) -> None:
+    out.write(json.dumps(value, indent=2) + "\n")
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60} min {seconds % 60} s" if seconds >= 60 else f"{seconds} s"
+
+
+def status_of(profile: Profile) -> dict[str, object]:
+    token = cache.read(profile)
+    state = None
+    if token is not None:
+        state = {
+            "valid": token.is_fresh(profile.refresh_margin),
+            "expiresAt": int(token.expires_at * 1000),
+            "orgId": token.org_id,
+        }
+    return {
+        "profile": profile.name,
+        "clientId": profile.client_id,
+        "env": profile.env,
+        "tokenUrl": profile.token_endpoint,
+        "authMethod": profile.auth_method,
+        "usesKey": profile.uses_key,
+        "keyFile": profile.key_file,
+        "gitHosts": list(profile.git_hosts),
+        "token": state,
+    }
+
+
+def status_line(row: dict[str, object]) -> str:
+    token = row["token"]
+    if not isinstance(token, dict):
+        state = "no cached token"
+    else:
+        left = token["expiresAt"] / 1000 - time.time()
+        state = (
+            f"token valid for {duration(left)}"
+            if token["valid"]
+            else "token expired or due for renewal"
+        )
+        state += f", org {token['orgId']}" if token["orgId"] else ""
+    git_hosts = row["gitHosts"]
+    hosts = f", git hosts {' '.join(git_hosts)}" if git_hosts else ""  # type: ignore[arg-type]
+    how = "private key" if row["usesKey"] else str(row["authMethod"])
+    how += f" file {row['keyFile']}" if row["keyFile"] else ""
+    where = f"{row['tokenUrl']} ({how})"
+    return f"{row['profile']}: client {row['clientId']}, {where}, {state}{hosts}"
