@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -64,18 +65,16 @@ def run_cli():
     return run
 
 
+def login_argv(endpoint: TokenEndpoint, *extra: str) -> list[str]:
+    """`login` as the local endpoint's test client; the secret, test-secret, comes on stdin."""
+    return ["login", "--client-id", "test-client", "--base-url", endpoint.base_url,
+            "--secret-stdin", *extra]  # fmt: skip
+
+
 @pytest.fixture
 def logged_in(run_cli, endpoint: TokenEndpoint, memory_keyring: MemoryKeyring) -> TokenEndpoint:
     """A 'default' profile logged in against the local endpoint."""
-    result = run_cli(
-        "login",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        endpoint.base_url,
-        "--secret-stdin",
-        stdin="test-secret\n",
-    )
+    result = run_cli(*login_argv(endpoint), stdin="test-secret\n")
     assert result.code == 0, result
     return endpoint
 
@@ -103,3 +102,9 @@ def console_script(name: str) -> str:
         f"{name} is not installed next to {sys.executable}: pip install the project"
     )
     return str(path)
+
+
+def amplify(env: dict[str, str], *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run the installed `amplify-credhelper` with environment ``env``, as a user would."""
+    return subprocess.run([console_script("amplify-credhelper"), *argv], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip

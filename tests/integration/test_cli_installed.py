@@ -7,7 +7,8 @@ import os
 import subprocess
 
 import pytest
-from conftest import console_script
+from conftest import amplify as run_installed
+from conftest import console_script, login_argv
 from support.token_endpoint import Fault
 
 pytestmark = pytest.mark.integration
@@ -17,34 +18,14 @@ ORG = "652605300303530"
 
 @pytest.fixture
 def amplify(subprocess_env):
-    command = console_script("amplify-credhelper")
-
-    def run(
-        *argv: str, stdin: str = "", env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [command, *argv],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            env={**subprocess_env, **(env or {})},
-            timeout=60,
-        )
+    def run(*argv: str, stdin: str = "", env: dict[str, str] | None = None):
+        return run_installed({**subprocess_env, **(env or {})}, *argv, stdin=stdin)
 
     return run
 
 
 def _login(amplify, endpoint, *extra: str) -> subprocess.CompletedProcess[str]:
-    return amplify(
-        "login",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        endpoint.base_url,
-        "--secret-stdin",
-        *extra,
-        stdin="test-secret\n",
-    )
+    return amplify(*login_argv(endpoint, *extra), stdin="test-secret\n")
 
 
 def test_round_trip_login_token_header_env_status_logout(amplify, endpoint, home) -> None:

@@ -11,29 +11,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import console_script
+from conftest import amplify, console_script, login_argv
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def logged_in_env(endpoint, subprocess_env, home):
-    done = subprocess.run(
-        [
-            console_script("amplify-credhelper"),
-            "login",
-            "--client-id",
-            "test-client",
-            "--base-url",
-            endpoint.base_url,
-            "--secret-stdin",
-        ],
-        input="test-secret",
-        text=True,
-        capture_output=True,
-        env=subprocess_env,
-        timeout=60,
-    )
+    done = amplify(subprocess_env, *login_argv(endpoint), stdin="test-secret")
     assert done.returncode == 0, done.stderr
     return subprocess_env
 

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import console_script
+from conftest import amplify, console_script, login_argv
 from support.git_server import GitServer
 from support.require import need
 
@@ -45,14 +45,8 @@ def git(
                           text=True, timeout=TIMEOUT, check=False)  # fmt: skip
 
 
-def amplify(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([console_script("amplify-credhelper"), *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=TIMEOUT, check=False)  # fmt: skip
-
-
 def login(env: dict[str, str], endpoint, *extra: str) -> None:
-    done = amplify(env, "login", "--client-id", "test-client", "--base-url", endpoint.base_url,
-                   "--secret-stdin", *extra, stdin="test-secret\n")  # fmt: skip
+    done = amplify(env, *login_argv(endpoint, *extra), stdin="test-secret\n")
     assert done.returncode == 0, done.stderr
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
-from conftest import console_script
+from conftest import amplify
 from support.oidc import run_oidc_provider
 
 pytestmark = pytest.mark.integration
@@ -31,23 +30,12 @@ def oidc(tmp_path_factory):
         yield server
 
 
-def _amplify(env, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [console_script("amplify-credhelper"), *argv],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-
-
 @pytest.mark.parametrize(("client", "method"), [(CLIENTS[0], "basic"), (CLIENTS[1], "post")])
 def test_login_and_token_against_oidc_provider(
     oidc, subprocess_env, client: dict, method: str
 ) -> None:
     base_url = oidc.issuer.removesuffix("/auth/realms/Broker")
-    login = _amplify(
+    login = amplify(
         subprocess_env,
         "login",
         "--client-id",
@@ -63,14 +51,14 @@ def test_login_and_token_against_oidc_provider(
     assert login.returncode == 0, login.stderr
     shape = json.loads(login.stdout)
     assert shape["org"] is None  # oidc-provider's tokens are opaque: no orgId claim
-    token = _amplify(subprocess_env, "token")
+    token = amplify(subprocess_env, "token")
     assert token.stdout == shape["auth"]["tokens"]["access_token"] + "\n"
-    header = _amplify(subprocess_env, "header")
+    header = amplify(subprocess_env, "header")
     assert header.stdout == f"Authorization: Bearer {shape['auth']['tokens']['access_token']}\n"
 
 
 def test_a_wrong_secret_is_refused_with_exit_2(oidc, subprocess_env) -> None:
-    login = _amplify(
+    login = amplify(
         subprocess_env,
         "login",
         "--client-id",

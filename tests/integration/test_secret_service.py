@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import console_script
+from conftest import amplify, login_argv
 from support.secret_service import run_secret_service
 
 pytestmark = pytest.mark.integration
@@ -25,17 +25,6 @@ def secret_service_env(tmp_path, subprocess_env):
         yield env
 
 
-def _run(env, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [console_script("amplify-credhelper"), *argv],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
-
-
 def _stored(env, endpoint) -> list[str]:
     service = "amplify-credhelper:" + endpoint.token_url
     out = subprocess.run(
@@ -51,35 +40,25 @@ def _stored(env, endpoint) -> list[str]:
 
 def test_round_trip_through_gnome_keyring(secret_service_env, endpoint) -> None:
     env = secret_service_env
-    login = _run(
+    login = amplify(
         env,
-        "login",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        endpoint.base_url,
-        "--secret-stdin",
+        *login_argv(endpoint),
         stdin="test-secret\n",
     )
     assert login.returncode == 0, login.stderr
     assert _stored(env, endpoint) == ["keyring.backends.SecretService", "test-secret"]
-    refreshed = _run(env, "token", "--refresh")  # reads the secret back from gnome-keyring
+    refreshed = amplify(env, "token", "--refresh")  # reads the secret back from gnome-keyring
     assert refreshed.returncode == 0, refreshed.stderr
     assert refreshed.stdout == endpoint.issued[1] + "\n"
-    assert _run(env, "logout").returncode == 0
+    assert amplify(env, "logout").returncode == 0
     assert _stored(env, endpoint) == ["keyring.backends.SecretService", "None"]
 
 
 def test_no_secret_service_on_the_bus_is_exit_4(secret_service_env, endpoint, tmp_path) -> None:
     env = {**secret_service_env, "DBUS_SESSION_BUS_ADDRESS": f"unix:path={tmp_path}/no-such-bus"}
-    login = _run(
+    login = amplify(
         env,
-        "login",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        endpoint.base_url,
-        "--secret-stdin",
+        *login_argv(endpoint),
         stdin="test-secret",
     )
     assert login.returncode == 4
