@@ -12,7 +12,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+if __package__:
+    from .loopback import LoopbackServer
+else:  # run as a script, or imported with this folder on sys.path (demo, benchmark)
+    from loopback import LoopbackServer
 
 if __package__:
     from .token_endpoint import TokenEndpoint
@@ -20,7 +25,7 @@ else:  # run as a script
     from token_endpoint import TokenEndpoint
 
 
-class ApiServer:
+class ApiServer(LoopbackServer):
     """Threaded loopback server; ``seen`` holds each request's method, path, headers and body."""
 
     def __init__(self, endpoint: TokenEndpoint, port: int = 0) -> None:
@@ -31,23 +36,7 @@ class ApiServer:
         self.moved_to: str | None = None  # when set, /moved answers 302 to this URL
         self.seen: list[dict] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def __enter__(self) -> ApiServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(_handler_for(self), port)
 
     def answer(self, method: str, path: str, headers: dict, body: bytes) -> tuple[int, dict]:
         with self._lock:

@@ -13,11 +13,15 @@ import base64
 import json
 import os
 import subprocess
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import NamedTuple
+
+if __package__:
+    from .loopback import LoopbackServer
+else:  # run as a script, or imported with this folder on sys.path (demo, benchmark)
+    from loopback import LoopbackServer
 
 CGI_TIMEOUT = 60.0
 
@@ -32,34 +36,19 @@ class Seen(NamedTuple):
     status: int
 
 
-class GitServer:
+class GitServer(LoopbackServer):
     """Threaded loopback server; ``issued`` is the token endpoint's list of minted tokens."""
 
     def __init__(self, root: Path, issued: list[str]) -> None:
         self.root, self.issued = root, issued
         self.refused: set[str] = set()
         self.seen: list[Seen] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,))
-        self._thread.daemon = True
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().__init__(_handler_for(self))
 
     @property
     def host(self) -> str:
         """The ``host`` value git sends for this server: 127.0.0.1:PORT."""
         return self.url.removeprefix("http://")
-
-    def __enter__(self) -> GitServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def create_repository(self, name: str) -> str:
         """A new bare repository that accepts pushes over HTTP; its URL."""

@@ -43,15 +43,21 @@ def run_oidc_provider(
     """
     _need_oidc_provider()
     config = workdir / "oidc-provider.json"
-    settings = {"port": 0, "clients": clients, "token_ttl": token_ttl,
-                "max_lifetime_seconds": MAX_LIFETIME}
+    settings = {
+        "port": 0,
+        "clients": clients,
+        "token_ttl": token_ttl,
+        "max_lifetime_seconds": MAX_LIFETIME,
+    }
     config.write_text(json.dumps(settings))
     log_path = workdir / "oidc-provider.log"
     with log_path.open("wb") as log:
         # stderr goes to a file: a pipe nobody reads could fill up and stall the server.
         process = subprocess.Popen(
             ["node", str(SCRIPT), str(config)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
         )
     try:
         ready = _read_ready_line(process, log_path)
@@ -83,8 +89,9 @@ def _read_ready_line(process: subprocess.Popen[bytes], log_path: Path) -> dict[s
         while b"\n" not in received:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not selector.select(remaining):
-                raise RuntimeError(f"oidc-provider not ready in {READY_TIMEOUT}s\n"
-                                   f"{_tail(log_path)}")
+                raise RuntimeError(
+                    f"oidc-provider not ready in {READY_TIMEOUT}s\n{_tail(log_path)}"
+                )
             chunk = os.read(fd, 4096)
             if not chunk:
                 raise RuntimeError(f"oidc-provider exited before it was ready\n{_tail(log_path)}")

@@ -89,9 +89,18 @@ def _start_bus(
     config.write_text(BUS_CONFIG.format(socket=runtime / "bus"))
     # --nofork keeps the daemon our child, so we know its pid and can stop it ourselves.
     bus = subprocess.Popen(
-        ["timeout", MAX_LIFETIME, "dbus-daemon", f"--config-file={config}", "--nofork",
-         "--print-address=1"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, env=env,
+        [
+            "timeout",
+            MAX_LIFETIME,
+            "dbus-daemon",
+            f"--config-file={config}",
+            "--nofork",
+            "--print-address=1",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        env=env,
         start_new_session=True,
     )
     processes.append(bus)
@@ -109,9 +118,19 @@ def _start_keyring(
     env: dict[str, str], processes: list[subprocess.Popen[bytes]], log: IO[bytes]
 ) -> None:
     keyring = subprocess.Popen(
-        ["timeout", MAX_LIFETIME, "gnome-keyring-daemon", "--foreground", "--components=secrets",
-         "--unlock"],
-        stdin=subprocess.PIPE, stdout=log, stderr=log, env=env, start_new_session=True,
+        [
+            "timeout",
+            MAX_LIFETIME,
+            "gnome-keyring-daemon",
+            "--foreground",
+            "--components=secrets",
+            "--unlock",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=log,
+        stderr=log,
+        env=env,
+        start_new_session=True,
     )
     processes.append(keyring)
     assert keyring.stdin is not None
@@ -133,9 +152,19 @@ def _wait_for_name(name: str, env: dict[str, str], owner: subprocess.Popen[bytes
 
 def _bus_has_owner(name: str, env: dict[str, str]) -> bool:
     reply = subprocess.run(
-        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
-         "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", f"string:{name}"],
-        env=env, capture_output=True, text=True, timeout=READY_TIMEOUT,
+        [
+            "dbus-send",
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            f"string:{name}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=READY_TIMEOUT,
     )
     return reply.returncode == 0 and "boolean true" in reply.stdout
 

@@ -17,8 +17,13 @@ import threading
 import time
 import uuid
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote_plus
+
+if __package__:
+    from .loopback import LoopbackServer
+else:  # run as a script, or imported with this folder on sys.path (demo, benchmark)
+    from loopback import LoopbackServer
 
 REALM_PATH = "/auth/realms/Broker"
 TOKEN_PATH = REALM_PATH + "/protocol/openid-connect/token"
@@ -44,18 +49,7 @@ class Fault:
         self.delay, self.close = delay, close
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        # A client that gave up (a timeout test) breaks the pipe: expected, not worth a trace.
-        import sys
-
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-class TokenEndpoint:
+class TokenEndpoint(LoopbackServer):
     """Threaded loopback server. ``faults`` are served first, in order, then real tokens."""
 
     def __init__(self, clients=None, org_id=ORG_ID, expires_in=1800, port=0):
@@ -67,14 +61,11 @@ class TokenEndpoint:
         self.refusals: list[str] = []  # why each client assertion was refused
         self._seen_jtis: set[str] = set()
         self._lock = threading.Lock()
-        self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        super().__init__(_handler_for(self), port)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.url
 
     @property
     def token_url(self) -> str:
@@ -87,14 +78,6 @@ class TokenEndpoint:
     @property
     def token_requests(self) -> int:
         return len(self.requests)
-
-    def __enter__(self) -> TokenEndpoint:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     def answer(self, form: dict, authorization: str | None) -> tuple[int, dict]:
         with self._lock:
