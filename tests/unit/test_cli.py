@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import login_argv
 
 from credhelper import cli, profiles
 
@@ -19,17 +20,7 @@ def test_login_then_token_costs_one_request(run_cli, logged_in) -> None:
 
 
 def test_login_says_what_it_did_and_never_the_secret(run_cli, endpoint, memory_keyring) -> None:
-    result = run_cli(
-        "login",
-        "--profile",
-        "ci",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        endpoint.base_url,
-        "--secret-stdin",
-        stdin="test-secret\r\n",
-    )
+    result = run_cli(*login_argv(endpoint, "--profile", "ci"), stdin="test-secret\r\n")
     assert result.code == 0, result
     assert result.out.startswith(
         f"Logged in: profile 'ci', client test-client, org {ORG}; token valid for 29 min"
@@ -72,15 +63,7 @@ def test_login_without_a_secret_source_is_a_usage_error(run_cli, endpoint, memor
 
 
 def test_a_refused_login_exits_2_and_saves_nothing(run_cli, endpoint, memory_keyring) -> None:
-    result = run_cli(
-        "login",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        endpoint.base_url,
-        "--secret-stdin",
-        stdin="wrong",
-    )
+    result = run_cli(*login_argv(endpoint), stdin="wrong")
     assert result.code == 2
     assert result.err.startswith(
         "amplify-credhelper: error: the login service refused the client credentials (HTTP 401"
@@ -136,16 +119,7 @@ def test_token_json_has_the_official_cli_shape(run_cli, logged_in) -> None:
 
 
 def test_login_json(run_cli, endpoint, memory_keyring) -> None:
-    result = run_cli(
-        "login",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        endpoint.base_url,
-        "--secret-stdin",
-        "--json",
-        stdin="test-secret",
-    )
+    result = run_cli(*login_argv(endpoint, "--json"), stdin="test-secret")
     assert json.loads(result.out)["auth"]["tokens"]["access_token"] == endpoint.issued[0]
 
 
@@ -186,17 +160,7 @@ def test_logout_removes_secret_token_and_profile(run_cli, logged_in, memory_keyr
 
 
 def test_logout_all(run_cli, logged_in) -> None:
-    run_cli(
-        "login",
-        "--profile",
-        "second",
-        "--client-id",
-        "test-client",
-        "--base-url",
-        logged_in.base_url,
-        "--secret-stdin",
-        stdin="test-secret",
-    )
+    run_cli(*login_argv(logged_in, "--profile", "second"), stdin="test-secret")
     assert run_cli("logout", "--all").out.count("Logged out") == 2
     assert profiles.load_all() == {}
 
