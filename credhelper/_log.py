@@ -1,31 +1,30 @@
-"""``--verbose`` output: what happens, on stderr, with nothing secret in it.
+"""What happens, on stderr, with nothing secret in it: ``--verbose``, or AMPLIFY_VERBOSE=1.
 
-Not the logging module: it costs milliseconds to import and the cache-hit path reports too.
-Callers pass only names, URLs, statuses and counts; ``redact`` is there for anything else.
+The variable reaches the places no option can: git running the credential helper, HTTPie
+running the plugin, a Python program using the API. Not the logging module: it costs
+milliseconds to import and the cache-hit path reports too. Callers pass only names, URLs,
+statuses and counts, never a secret or a token.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import IO
 
-_stream: IO[str] | None = None
+_stream: IO[str] | None = sys.stderr if os.environ.get("AMPLIFY_VERBOSE") == "1" else None
 
 
-def enable(stream: IO[str] | None = sys.stderr) -> None:
-    """Report to ``stream`` from now on; None turns reporting off."""
+def enable(stream: IO[str] | None = sys.stderr) -> IO[str] | None:
+    """Report to ``stream`` from now on (None: stay quiet); the stream used until now."""
     global _stream
-    _stream = stream
+    previous, _stream = _stream, stream
+    return previous
 
 
 def debug(message: str, *args: object) -> None:
     if _stream is not None:
         _stream.write("amplify-credhelper: " + (message % args if args else message) + "\n")
-
-
-def redact(value: str) -> str:
-    """A token or secret reduced to a hint that cannot be used: its length."""
-    return f"<{len(value)} characters>"

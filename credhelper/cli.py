@@ -10,6 +10,7 @@ at only when the command is not one of ours.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 
@@ -64,8 +65,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
     io = _Streams(stdin, stdout, stderr)
-    verbose = "--verbose" in argv or "-v" in argv
-    _log.enable(stderr if verbose else None)
+    verbose = "--verbose" in argv or "-v" in argv or os.environ.get("AMPLIFY_VERBOSE") == "1"
+    previous = _log.enable(stderr if verbose else None)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _warning_printer(stderr)
@@ -88,7 +89,7 @@ def run(argv: list[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> in
         )
         return 1
     finally:
-        _log.enable(None)
+        _log.enable(previous)
 
 
 def _dispatch(argv: list[str], io: _Streams) -> int:

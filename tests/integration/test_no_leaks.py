@@ -33,9 +33,12 @@ def test_no_secret_or_token_where_it_does_not_belong(secret_endpoint, subprocess
     endpoint = secret_endpoint
     outputs: list[tuple[tuple[str, ...], str, str]] = []
 
+    # AMPLIFY_VERBOSE=1 makes the git helper talk too, where no --verbose can reach it.
+    env = {**subprocess_env, "AMPLIFY_VERBOSE": "1"}
+
     def run(key: tuple[str, ...], argv: list[str], stdin: str = "") -> None:
         done = subprocess.run(
-            argv, input=stdin, capture_output=True, text=True, env=subprocess_env, timeout=60
+            argv, input=stdin, capture_output=True, text=True, env=env, timeout=60
         )
         assert done.returncode == 0, (key, done.stderr)
         outputs.append((key, done.stdout, done.stderr))
@@ -86,6 +89,8 @@ def test_no_secret_or_token_where_it_does_not_belong(secret_endpoint, subprocess
         if key not in ASKED_FOR_THE_TOKEN:
             assert not any(token in out for token in endpoint.issued), key
     assert any("cache hit" in err for _, _, err in outputs)  # --verbose really spoke
+    git_get = next(err for key, _, err in outputs if key == ("git", "get"))
+    assert "amplify-credhelper: cache hit for profile default" in git_get
 
     tokens_dir = home / "config" / "amplify-credhelper" / "tokens"
     for path in (p for p in home.rglob("*") if p.is_file()):
