@@ -18,7 +18,7 @@ from .tokens import Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable
 
 LOCK_TIMEOUT = 60.0  # longer than a mint's whole retry deadline
 
@@ -166,9 +166,9 @@ def _fresh_from_cache(profile: Profile) -> Token | None:
     return None
 
 
-def _secret_for(profile: Profile, environ: Mapping[str, str] | None = None) -> str:
+def _secret_for(profile: Profile) -> str:
     if profile.from_environment:
-        return (os.environ if environ is None else environ)["AMPLIFY_CLIENT_SECRET"]
+        return os.environ["AMPLIFY_CLIENT_SECRET"]
     if profile.key_file is not None:
         return _kept_key(profile.key_file)
     from . import _keyring
