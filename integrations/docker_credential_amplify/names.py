@@ -77,7 +77,9 @@ def unique(names: Iterable[str]) -> tuple[str, ...]:
 
 def _split_port(netloc: str) -> tuple[str, str | None]:
     if netloc.startswith("["):
-        host, _, after = netloc.partition("]")
+        host, bracket, after = netloc.partition("]")
+        if not bracket:
+            return netloc, None  # no closing bracket: the host check refuses it
         return host + "]", (after[1:] if after.startswith(":") else after or None)
     host, sep, port = netloc.rpartition(":")
     return (host, port) if sep else (netloc, None)

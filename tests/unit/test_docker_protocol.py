@@ -146,7 +146,7 @@ def test_store_reads_field_names_as_go_does_ignoring_case_last_one_winning() -> 
         ({"ServerURL": "reg", "Secret": "s"}, "no credentials username"),
         ({"ServerURL": "reg", "Username": "u", "Secret": 5}, "the credentials' Secret is not a string"),
         (["reg", "u", "s"], "the credentials are not a JSON object"),
-        (b'{"ServerURL": "reg", "Secret": "hunter2"', "the credentials are not JSON (Expecting ',' delimiter at character 39)"),
+        (b'{"ServerURL": "reg", "Secret": "hunter2"', "the credentials are not JSON (Expecting ',' delimiter at character 40)"),
         (b"[" * 50000, "the credentials are not JSON (nested too deeply)"),
     ],
 )
