@@ -25,7 +25,7 @@ AXWAY = "docker.repository.axway.com"
         f"https://{AXWAY}",
         f"https://{AXWAY}/",
         f"https://{AXWAY}/v2/",
-        f"HTTPS://Docker.Repository.Axway.COM/v1/?x=1",
+        "HTTPS://Docker.Repository.Axway.COM/v1/?x=1",
         f"{AXWAY}/agents/discovery",
         f"http://{AXWAY}",
     ],
