@@ -117,10 +117,12 @@ class SetupDocker(core.Command):
         if removed:
             dockerconfig.save(path, config)
         taken = unassign(chosen or _every_stored_registry())
+        gone = {*taken, *map(_name_of, removed)}
         for registry in dict.fromkeys([*chosen, *taken, *map(_name_of, removed)]):
             where = f" (was on profile {taken[registry]!r})" if registry in taken else ""
-            io.stdout.write(f"{registry}: no longer served by amplify-credhelper{where}\n")
-        if not (chosen or taken or removed):
+            done = f"no longer served by amplify-credhelper{where}"
+            io.stdout.write(f"{registry}: {done if registry in gone else 'nothing to remove'}\n")
+        if not (chosen or gone):
             io.stdout.write("nothing to remove\n")
         return 0
 

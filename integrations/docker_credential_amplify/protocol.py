@@ -66,7 +66,12 @@ def serve(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) ->
     from .helper import ProfileRegistries  # the profiles, the keyring: not needed for --help
 
     action = "version" if argv[0] in ("-v", "--version") else argv[0]
-    return handle(action, stdin, stdout, stderr, ProfileRegistries())
+    try:
+        return handle(action, stdin, stdout, stderr, ProfileRegistries())
+    except Exception as exc:  # noqa: BLE001  (a last resort: clients show our stdout, never a traceback)
+        stderr.write(f"{PROG}: internal error: {type(exc).__name__}\n")
+        stdout.write(f"internal error: {type(exc).__name__}\n".encode())
+        return 1
 
 
 def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helper: Helper) -> int:
@@ -74,7 +79,7 @@ def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helpe
     step = _ACTIONS.get(action)
     try:
         if step is None:
-            raise HelperError(f"{PROG}: unknown action: {_shown(action)}")
+            raise HelperError(f"unknown action: {_shown(action)}")
         answer, note = step(helper, stdin)
     except NotFound as exc:
         if exc.reason:

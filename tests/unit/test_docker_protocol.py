@@ -187,8 +187,8 @@ def test_version_names_the_program_and_the_project() -> None:
 
 def test_an_unknown_action_is_refused() -> None:
     code, out, err = ask("fetch", b"")
-    assert (code, out) == (1, f"{PROG}: unknown action: 'fetch'\n".encode())
-    assert err == f"{PROG}: error: {PROG}: unknown action: 'fetch'\n"
+    assert (code, out) == (1, b"unknown action: 'fetch'\n")
+    assert err == f"{PROG}: error: unknown action: 'fetch'\n"
 
 
 def run(*argv: str) -> tuple[int, bytes, str]:
@@ -205,3 +205,15 @@ def test_the_command_line_as_the_reference_reads_it() -> None:
     assert run("-h") == (0, usage, "")
     assert run("--version") == run("-v") == run("version")
     assert run("--version")[1].startswith(b"docker-credential-amplify (amplify-credhelper) ")
+
+
+def test_a_defect_is_one_line_never_a_traceback(monkeypatch) -> None:
+    from docker_credential_amplify.helper import ProfileRegistries
+
+    def broken(self, server_url):
+        raise RuntimeError("a defect, with details a user need not see")
+
+    monkeypatch.setattr(ProfileRegistries, "get", broken)
+    out, err = io.BytesIO(), io.StringIO()
+    assert serve(["get"], io.BytesIO(b"reg.example.com"), out, err) == 1
+    assert (out.getvalue(), err.getvalue()) == (b"internal error: RuntimeError\n", f"{PROG}: internal error: RuntimeError\n")

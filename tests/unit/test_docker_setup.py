@@ -144,6 +144,7 @@ def test_unset_without_registry_removes_all_of_ours(two_profiles, run_cli, docke
     assert config_of(docker_dir) == {}
     assert (served_by(REG), served_by(HELM)) == (None, None)
     assert run_cli("setup-docker", "--unset").out == "nothing to remove\n"
+    assert run_cli("setup-docker", "--unset", REG).out == f"{REG}: nothing to remove\n"
 
 
 def test_unset_with_a_profile_removes_that_profiles_registries(two_profiles, run_cli, docker_dir) -> None:
