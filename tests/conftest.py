@@ -10,12 +10,21 @@ from pathlib import Path
 
 import keyring
 import pytest
+from hypothesis import HealthCheck, settings
 from support.fake_keyring import MemoryKeyring
 from support.token_endpoint import TokenEndpoint
 
 from credhelper import cli
 
 SUPPORT = Path(__file__).parent / "support"
+
+# Properties: a quick look by default, the full count under tests/run (AMPLIFY_TEST_HYPOTHESIS).
+# The autouse `home` fixture is function-scoped on purpose: each example overwrites the same
+# files in it, which every property here expects.
+_PROPERTIES = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+settings.register_profile("quick", max_examples=40, **_PROPERTIES)
+settings.register_profile("thorough", max_examples=300, **_PROPERTIES)
+settings.load_profile(os.environ.get("AMPLIFY_TEST_HYPOTHESIS", "quick"))
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,8 @@ import pytest
 from support.token_endpoint import Fault
 
 from credhelper import LoginServiceError, _http
+from credhelper._validate import make_profile
 from credhelper.oauth import build_token_request
-from credhelper.profiles import make_profile
 
 
 @pytest.fixture(autouse=True)

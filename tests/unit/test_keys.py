@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import cli, oauth, profiles
-from credhelper.profiles import make_profile
+from credhelper import cli, config, oauth
+from credhelper._validate import make_profile
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -142,7 +142,7 @@ def test_the_keyring_holds_the_key_decrypted_as_pkcs8(
     [stored] = memory_keyring.entries.values()
     assert stored == _pem(RSA_KEY).decode()
     assert stored.startswith("-----BEGIN PRIVATE KEY-----\n")
-    assert profiles.load_all()["default"].auth_method == "key"
+    assert config.load_all()["default"].auth_method == "key"
     assert run_cli("logout").out == (
         "Logged out: profile 'default' removed with its private key and cached token.\n"
     )
@@ -178,7 +178,7 @@ def test_a_key_the_server_does_not_know_exits_2_and_saves_nothing(
         "`amplify-credhelper login` again\n"
     )
     assert endpoint.refusals == ["InvalidSignatureError: Signature verification failed"]
-    assert profiles.load_all() == {} and memory_keyring.entries == {}
+    assert config.load_all() == {} and memory_keyring.entries == {}
 
 
 # -- one clear line for each problem with the key ------------------------------------------
@@ -277,7 +277,7 @@ def test_key_problems_exit_1_with_one_line_before_any_request(
     assert result.err.startswith("amplify-credhelper: error: " + message.format(path=path))
     assert result.err.count("\n") == 1 and result.out == ""
     assert _key_body(RSA_KEY) not in result.err
-    assert endpoint.token_requests == 0 and profiles.load_all() == {}
+    assert endpoint.token_requests == 0 and config.load_all() == {}
 
 
 @pytest.mark.parametrize(
@@ -315,7 +315,7 @@ def test_relogin_of_a_key_profile_needs_the_key_or_a_new_method(run_cli, login, 
         stdin="test-secret",
     )
     assert switched.code == 0, switched
-    assert profiles.load_all()["default"].auth_method == "post"
+    assert config.load_all()["default"].auth_method == "post"
 
 
 def test_environment_credentials_cannot_claim_to_be_a_key(run_cli, monkeypatch) -> None:
@@ -353,7 +353,7 @@ def test_a_keyring_too_small_for_the_key_offers_keeping_the_file(
         "--keep-key-file to read the key from its file at each token, the file readable by you "
         "alone\n",
     )
-    assert profiles.load_all() == {} and memory_keyring.entries == {}
+    assert config.load_all() == {} and memory_keyring.entries == {}
     assert login("ec-sa", write_key(EC_KEY)).code == 0  # an EC key fits
 
 
@@ -376,7 +376,7 @@ def test_a_kept_key_file_is_read_at_each_mint_and_never_enters_the_keyring(
     )
     assert login("rsa-sa", path, "--keep-key-file").code == 0
     assert memory_keyring.entries == {}  # the earlier copy is gone, and nothing new is there
-    assert profiles.load_all()["default"].key_file == path
+    assert config.load_all()["default"].key_file == path
     assert run_cli("token", "--refresh").code == 0
     assert endpoint.token_requests == 2
     os.chmod(path, 0o640)
@@ -450,8 +450,8 @@ def test_status_shows_which_profiles_use_a_key(
         ("key", True, None),
         ("key", True, kept),
     ]
-    config = Path(profiles.config_path()).read_text()
-    everything = text + json.dumps(rows) + config
+    stored = Path(config.path()).read_text()
+    everything = text + json.dumps(rows) + stored
     for key in (RSA_KEY, EC_KEY):
         assert _key_body(key) not in everything
 
