@@ -11,6 +11,7 @@ from pathlib import Path
 import keyring
 import pytest
 from hypothesis import HealthCheck, settings
+from support.clock import FakeClock
 from support.fake_keyring import MemoryKeyring
 from support.token_endpoint import TokenEndpoint
 
@@ -39,6 +40,19 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> FakeClock | None:
+    """Unit tests count the token request's pauses instead of waiting for them (integration
+    tests run the installed programs, in real time)."""
+    if "unit" not in request.node.path.parts:
+        return None
+    from credhelper import _http
+
+    fake = FakeClock()
+    monkeypatch.setattr(_http, "time", fake)
+    return fake
+
+
 @pytest.fixture
 def memory_keyring() -> MemoryKeyring:
     previous = keyring.get_keyring()
@@ -48,10 +62,17 @@ def memory_keyring() -> MemoryKeyring:
     keyring.set_keyring(previous)
 
 
-@pytest.fixture
-def endpoint() -> TokenEndpoint:
+@pytest.fixture(scope="session")
+def _running_endpoint() -> TokenEndpoint:
     with TokenEndpoint() as server:
         yield server
+
+
+@pytest.fixture
+def endpoint(_running_endpoint: TokenEndpoint) -> TokenEndpoint:
+    """The local token endpoint, as new: one server for the whole run, reset for each test."""
+    _running_endpoint.reset()
+    return _running_endpoint
 
 
 class CliResult:

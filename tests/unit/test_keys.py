@@ -57,15 +57,10 @@ def write_key(tmp_path: Path):
 
 
 @pytest.fixture
-def endpoint() -> TokenEndpoint:
-    """The loopback endpoint, with a secret client and two clients registered by public key."""
-    clients = {
-        "test-client": "test-secret",
-        "rsa-sa": RSA_KEY.public_key(),
-        "ec-sa": EC_KEY.public_key(),
-    }
-    with TokenEndpoint(clients=clients) as server:
-        yield server
+def endpoint(endpoint: TokenEndpoint) -> TokenEndpoint:
+    """The loopback endpoint, with two more clients, registered by public key."""
+    endpoint.clients.update({"rsa-sa": RSA_KEY.public_key(), "ec-sa": EC_KEY.public_key()})
+    return endpoint
 
 
 @pytest.fixture
