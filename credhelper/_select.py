@@ -7,7 +7,7 @@ import os
 
 from . import config
 from ._validate import check_name, make_profile
-from .errors import ConfigError
+from .errors import PROG, ConfigError
 from .profiles import DEFAULT_PROFILE, ENV_PROFILE, Profile
 
 
@@ -47,7 +47,7 @@ def environment_profile() -> Profile:
     if env.get("AMPLIFY_AUTH_METHOD") == "key":
         raise ConfigError(
             "AMPLIFY_AUTH_METHOD=key: AMPLIFY_CLIENT_SECRET holds a secret, not a key; log in "
-            "with `amplify-credhelper login --key-file PATH` instead"
+            f"with `{PROG} login --key-file PATH` instead"
         )
     return make_profile(
         name=ENV_PROFILE,
