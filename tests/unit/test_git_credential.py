@@ -461,3 +461,30 @@ def test_ci_credentials_serve_the_hosts_they_list(endpoint, monkeypatch) -> None
     code, out, _ = ask("get", b"protocol=https\nhost=git.example.com\n\n")
     assert code == 0 and out.startswith(b"username=test-client\npassword=" + endpoint.issued[0].encode())
     assert ask("get", b"protocol=https\nhost=other.example.com\n\n")[:2] == (0, b"")
+
+
+def test_a_profile_with_bad_git_hosts_is_skipped_with_a_warning(hosts) -> None:
+    path = config.path()
+    with open(path) as handle_:
+        stored = json.load(handle_)
+    stored["profiles"]["exact"]["settings"]["git"]["hosts"] = "git.example.com"  # not a list
+    with open(path, "w") as handle_:
+        json.dump(stored, handle_)
+    code, out, err = ask("get", HTTPS)
+    assert (code, out.split(b"\n")[0]) == (0, b"username=wild-user")  # the other one serves
+    assert err == (
+        "git-credential-amplify: warning: profile 'exact': bad git hosts 'git.example.com': "
+        "expected host names: skipped\n"
+    )
+
+
+def test_an_unexpected_failure_is_one_line_and_verbose_shows_why(logged_in, monkeypatch) -> None:
+    monkeypatch.setattr(git_credential_amplify, "get_token", lambda profile: 1 / 0)
+    code, out, err = ask("get", HTTPS, profile="default")
+    assert (code, out) == (1, b"")
+    assert err == (
+        "git-credential-amplify: internal error: ZeroDivisionError "
+        "(set AMPLIFY_VERBOSE=1 for details)\n"
+    )
+    monkeypatch.setenv("AMPLIFY_VERBOSE", "1")
+    assert "Traceback" in ask("get", HTTPS, profile="default")[2]
