@@ -225,3 +225,35 @@ def test_verbose_tells_the_story_without_secrets(run_cli, logged_in) -> None:
     assert f"POST {logged_in.token_url}: HTTP 200" in err
     assert "cache hit for profile default" in run_cli("token", "-v").err
     assert "test-secret" not in err and logged_in.issued[1] not in err
+
+
+def test_status_of_one_profile_and_the_ci_profile_first(run_cli, logged_in, monkeypatch) -> None:
+    from credhelper import cache, update_settings
+
+    update_settings("default", "demo", {"level": 3, "names": ["a", "b"], "on": True})
+    cache.delete(config.load_all()["default"])
+    one = run_cli("status", "--profile", "default")
+    assert (one.code, one.out) == (0, (
+        f"default: client test-client, {logged_in.token_url} (basic), no cached token, "
+        "demo level 3, demo names a b, demo on true\n"))  # fmt: skip
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "ci-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "ci-secret")
+    rows = json.loads(run_cli("status", "--json").out)
+    assert [(r["profile"], r["clientId"], r["settings"]) for r in rows] == [
+        ("(environment)", "ci-client", {}),
+        ("default", "test-client", {"demo": {"level": 3, "names": ["a", "b"], "on": True}}),
+    ]
+
+
+def test_logout_of_the_ci_profile_is_refused(run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "ci-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "ci-secret")
+    result = run_cli("logout")
+    assert (result.code, result.err) == (1, (
+        "amplify-credhelper: error: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile is not "
+        "stored: unset them, or name a --profile\n"))  # fmt: skip
+
+
+def test_no_command_prints_the_help_and_exits_1(run_cli) -> None:
+    result = run_cli()
+    assert result.code == 1 and result.out.startswith("usage: amplify-credhelper [-h] COMMAND ...")

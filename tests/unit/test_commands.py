@@ -32,9 +32,12 @@ class Echo(Command):
 
     def add_login_options(self, parser: CommandParser) -> None:
         parser.add_argument("--echo", dest="echo_word")
+        parser.add_argument("--no-echo", dest="echo_word", action="store_const", const="")
 
     def login_settings(self, args, current):
-        return None if args.echo_word is None else {**current, "word": args.echo_word}
+        if args.echo_word is None:
+            return None
+        return {**current, "word": args.echo_word} if args.echo_word else {}
 
 
 def run(*argv: str, integrations=None, stdin: str = "") -> CliResult:
@@ -69,6 +72,8 @@ def test_login_gets_an_integrations_options_and_stores_its_settings(endpoint, me
     result = run(*login_argv(endpoint, "--echo", "hi"), integrations=[Echo()], stdin="test-secret")
     assert result.code == 0, result
     assert config.load_all()["default"].settings == {"echo": {"word": "hi"}}  # "setup-" dropped
+    again = run("login", "--no-echo", "--secret-stdin", integrations=[Echo()], stdin="test-secret")
+    assert again.code == 0 and config.load_all()["default"].settings == {}
     assert "--echo" in run("login", "--help", integrations=[Echo()]).out
     assert "--git-host" not in run("login", "--help", integrations=[Echo()]).out
 

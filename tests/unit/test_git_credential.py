@@ -488,3 +488,12 @@ def test_an_unexpected_failure_is_one_line_and_verbose_shows_why(logged_in, monk
     )
     monkeypatch.setenv("AMPLIFY_VERBOSE", "1")
     assert "Traceback" in ask("get", HTTPS, profile="default")[2]
+
+
+def test_a_git_username_that_is_not_text_is_refused(logged_in) -> None:
+    from credhelper import update_settings
+
+    update_settings("default", "git", {"username": 5})
+    code, out, err = ask("get", HTTPS, profile="default")
+    assert (code, out) == (1, b"")
+    assert err == "git-credential-amplify: error: profile 'default': bad git username 5: expected text\n"
