@@ -25,11 +25,7 @@ PROG = "amplify-credhelper"
 
 EXIT_CODES = (
     (0, "success"),
-    (
-        1,
-        "usage or configuration error (unknown profile, bad URL or option, no secret stored, "
-        "unreadable config)",
-    ),  # fmt: skip
+    (1, "usage or configuration error (unknown profile, bad URL, no secret stored, bad config)"),
     (2, "the login service refused the client credentials"),
     (3, "the login service is unreachable, timing out, failing, or answered no usable token"),
     (4, "no usable keyring (none available, locked, or refused)"),
