@@ -150,6 +150,8 @@ class Realm:
             ("jwks-ec-sa", _jwks_string({"keys": [jwk(k["jwks-ec-sa"])]})),
             ("jwks-url-sa", {"use.jwks.url": "true", "jwks.url": self.jwks_url}),
             ("two-keys-sa", _jwks_string(two)),
+            # Its one key has no kid, so an assertion that names its key finds none.
+            ("jwks-no-kid-sa", _jwks_string({"keys": [_without_kid(jwk(k["jwks-rsa-sa"]))]})),
         ]  # fmt: skip
 
     def _secret_client(self, client_id: str) -> dict[str, Any]:
@@ -164,6 +166,10 @@ class Realm:
 
     def _key_client(self, client_id: str, attributes: dict[str, str]) -> dict[str, Any]:
         return _client(client_id, "client-jwt", attributes)
+
+
+def _without_kid(value: dict[str, Any]) -> dict[str, Any]:
+    return {name: part for name, part in value.items() if name != "kid"}
 
 
 def _jwks_string(jwks: dict[str, Any]) -> dict[str, str]:
