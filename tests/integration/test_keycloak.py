@@ -32,7 +32,9 @@ def forget_cached_tokens(home: Path) -> None:
 
 def assert_nothing_saved(env, home: Path) -> None:
     status = amplify(env, "status")
-    assert status.stdout == "No profiles: run `amplify-credhelper login --client-id ID` to add one.\n"
+    assert (
+        status.stdout == "No profiles: run `amplify-credhelper login --client-id ID` to add one.\n"
+    )
     keyring_file = home / "keyring.json"
     assert not keyring_file.exists() or json.loads(keyring_file.read_text() or "{}") in ({}, [])
 

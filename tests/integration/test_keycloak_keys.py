@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 SHIM = Path(__file__).parents[1] / "support" / "keycloak_shim"
 PKCS1 = serialization.PrivateFormat.TraditionalOpenSSL  # RSA PRIVATE KEY / EC PRIVATE KEY
 PKCS8 = serialization.PrivateFormat.PKCS8
-CHECK_KEY = "check the client id and the private key (is its public key registered for this client?)"
+CHECK_KEY = (
+    "check the client id and the private key (is its public key registered for this client?)"
+)
 
 
 def write_key(path: Path, key, fmt=PKCS8, passphrase: bytes | None = None) -> Path:

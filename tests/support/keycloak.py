@@ -60,9 +60,9 @@ class Keycloak:
         """Keycloak's own record of the token requests ``client_id`` made (admin events API)."""
         query = urllib.parse.urlencode({"client": client_id, "type": kind, "max": 10000})
         url = f"{self.base_url}/auth/admin/realms/{REALM}/events?{query}"
-        request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self._admin()}"})
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            events: list[dict[str, Any]] = json.load(answer)
+        events: list[dict[str, Any]] = _json(
+            url, None, {"Authorization": f"Bearer {self._admin()}"}
+        )
         return events
 
     def introspect(self, token: str, client_id: str, secret: str) -> dict[str, Any]:
@@ -79,11 +79,23 @@ class Keycloak:
 
 
 def _post_form(url: str, form: dict[str, str], headers: dict[str, str]) -> dict[str, Any]:
-    data = urllib.parse.urlencode(form).encode()
-    request = urllib.request.Request(url, data=data, headers=headers)
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        result: dict[str, Any] = json.load(answer)
+    result: dict[str, Any] = _json(url, urllib.parse.urlencode(form).encode(), headers)
     return result
+
+
+def _json(url: str, data: bytes | None, headers: dict[str, str]) -> Any:
+    # The URL is always our own http://127.0.0.1 server: no file: or other scheme reaches here.
+    request = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        return json.load(answer)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 (our loopback URL)
+            return bool(answer.status == 200)
+    except (OSError, urllib.error.URLError):
+        return False
 
 
 def distribution() -> Path:
@@ -169,10 +181,8 @@ def _wait_ready(server: Keycloak) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"Keycloak exited ({server.process.returncode}) before it was "
                                f"ready\n{server.log_tail()}")  # fmt: skip
-        with contextlib.suppress(OSError, urllib.error.URLError):
-            with urllib.request.urlopen(url, timeout=5) as answer:
-                if answer.status == 200:
-                    return
+        if _answers(url):
+            return
         time.sleep(0.5)
     raise RuntimeError(f"Keycloak not ready in {READY_TIMEOUT:.0f} s\n{server.log_tail()}")
 
@@ -181,10 +191,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     """TERM the whole group (kc.sh runs java as a child, not by exec), then KILL if it lingers."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pass
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)  # stragglers, even after the leader ended
     process.wait()
