@@ -7,8 +7,6 @@ import os
 import stat
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from credhelper import ConfigError, config, load_profile, update_settings
 from credhelper._validate import make_profile
@@ -199,27 +197,6 @@ def test_logout_all_leaves_what_it_cannot_read_and_says_so(run_cli, logged_in) -
     assert result.out == "Logged out: profile 'default' removed with its secret and cached token.\n"
     assert result.err == f"{ERROR}profile 'bad' in {config.path()} cannot be used: fix or remove it\n"
     assert list(stored_json()["profiles"]) == ["bad"]
-
-
-@given(entry=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["client_id", "env", "timeout", "refresh_margin", "settings", "git",
-                         "hosts", "base_url", "auth_method", "key_file", "git_hosts", "username"]),
-        inner, max_size=5),
-    max_leaves=12,
-))  # fmt: skip
-def test_any_entry_is_usable_or_its_own_one_line_problem(entry: object) -> None:
-    good = {"client_id": "good"}
-    write_config(json.dumps({"profiles": {"good": good, "any": entry}}))
-    stored = config.read()
-    assert stored.profiles["good"] == make_profile(name="good", client_id="good")
-    assert set(stored.profiles) | set(stored.broken) == {"good", "any"}
-    if "any" in stored.broken:
-        assert "\n" not in stored.broken["any"] and "\r" not in stored.broken["any"]
-    else:
-        config.save_all(stored.profiles)  # what was read can be written and read back the same
-        assert config.read().profiles == stored.profiles
 
 
 # -- 0.1.0 files ------------------------------------------------------------------------------

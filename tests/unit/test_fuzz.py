@@ -72,34 +72,45 @@ def test_cache_files(payload: bytes) -> None:
 profile_fields = st.dictionaries(
     st.sampled_from([*profiles.Profile.__slots__, "git_hosts", "username", "x"]),
     json_values
-    | st.sampled_from(["https://login.example.com", "http://127.0.0.1:1", "staging", "post"]),
+    | st.sampled_from(["https://login.example.com", "http://127.0.0.1:1", "staging", "post"])
+    | st.fixed_dictionaries({}, optional={"git": json_values, "Docker!": json_values}),
     max_size=6,
 )
+GOOD = {"client_id": "good", "settings": {"git": {"hosts": ["g.example"]}}}
 config_documents = (
     st.binary()
     | json_values.map(lambda v: json.dumps(v).encode())
-    | st.dictionaries(st.sampled_from(["default", "ci", "x y"]), profile_fields, max_size=3).map(
-        lambda found: json.dumps({"profiles": found}).encode()
-    )
-)
+    | st.dictionaries(st.sampled_from(["default", "ci", "x y"]), json_values | profile_fields,
+                      max_size=3).map(lambda found: json.dumps({"profiles": found}).encode())
+    | st.dictionaries(st.sampled_from(["default", "ci", "x y"]), json_values | profile_fields,
+                      max_size=3).map(lambda found: json.dumps({"profiles": {"good": GOOD, **found}}).encode())
+)  # fmt: skip
 
 
 @given(document=config_documents)
 def test_config_files(document: bytes) -> None:
+    """Any file: one line of error; or usable profiles, each other entry its own one-line
+    problem (a good profile beside them unharmed), and a save that reads back the same."""
     os.makedirs(os.path.dirname(config.path()), exist_ok=True)
     with open(config.path(), "wb") as handle:
         handle.write(document)
     try:
         stored = config.read()
     except ConfigError as exc:
-        assert "\n" not in str(exc)
+        assert "\n" not in str(exc) and b'"good"' not in document
         return
-    assert all("\n" not in problem for problem in stored.broken.values())
+    assert all("\n" not in problem and "\r" not in problem for problem in stored.broken.values())
+    if b'"good"' in document:
+        assert stored.profiles["good"] == make_profile(name="good", **GOOD)
     for profile in stored.profiles.values():
         assert profile.token_endpoint.startswith(("https://", "http://"))
         assert isinstance(profile.client_id, str) and isinstance(profile.refresh_margin, int)
         assert not profile.from_environment
         json.dumps(as_json(profile.settings), allow_nan=False)  # settings stay plain, finite JSON
+    config.save_all(stored.profiles)
+    again = config.read()
+    assert again.profiles == stored.profiles and set(again.broken) == set(stored.broken)
+    assert all(again.entries[name] == stored.entries[name] for name in stored.broken)  # kept
 
 
 @given(st.text())

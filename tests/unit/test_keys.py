@@ -548,14 +548,26 @@ def _loaded_after(call: str, env: dict[str, str]) -> list[str]:
     return json.loads(_python(probe, env))
 
 
-def test_only_a_key_mint_imports_the_signer(endpoint, subprocess_env, write_key) -> None:
-    logins = {
-        "k": ["--client-id", "rsa-sa", "--key-file", write_key(RSA_KEY)],
-        "s": ["--client-id", "test-client", "--secret-stdin"],
-    }
-    for name, options in logins.items():
-        argv = ["login", "--profile", name, "--base-url", endpoint.base_url, *options]
-        _python(f"from credhelper import cli; cli.main({argv!r})", subprocess_env, "test-secret")
+def test_only_a_key_mint_imports_the_signer(
+    run_cli, endpoint, subprocess_env, write_key, monkeypatch
+) -> None:
+    import keyring
+    from support.fake_keyring import FileKeyring
+
+    # Log in here, into the file keyring the fresh interpreters below read.
+    monkeypatch.setenv("AMPLIFY_TEST_KEYRING_FILE", subprocess_env["AMPLIFY_TEST_KEYRING_FILE"])
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    try:
+        logins = {
+            "k": ["--client-id", "rsa-sa", "--key-file", write_key(RSA_KEY)],
+            "s": ["--client-id", "test-client", "--secret-stdin"],
+        }
+        for name, options in logins.items():
+            argv = ["login", "--profile", name, "--base-url", endpoint.base_url, *options]
+            assert run_cli(*argv, stdin="test-secret").code == 0
+    finally:
+        keyring.set_keyring(previous)
     assert _loaded_after("credhelper.get_token('k')", subprocess_env) == []  # a cache hit
     assert _loaded_after("credhelper.get_token('s', refresh=True)", subprocess_env) == [
         "httpx",
