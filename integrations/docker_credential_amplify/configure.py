@@ -4,19 +4,28 @@ clients to this helper for them.
 It keeps the registries in the profile's ``docker`` settings (each registry on one stored
 profile: assigning it moves it) and writes ``"REGISTRY": "amplify"`` into ``credHelpers`` of
 ``$DOCKER_CONFIG/config.json``, dropping any password an old ``docker login`` left there for
-that registry. ``--unset`` removes our entries only, and the assignments.
+that registry. ``--unset`` removes our entries only, and the assignments. ``login --registry``
+sets a profile's registries too (``add_login_options``, ``login_settings``).
 """
 
 from __future__ import annotations
 
 import copy
 import shutil
+import warnings
 
-from credhelper import ConfigError, Profile
+from credhelper import (
+    ConfigError,
+    Profile,
+    is_loopback,
+    list_profiles,
+    load_profile,
+    update_settings,
+)
+from credhelper.commands import PROG, Command
 
-from . import _core_api as core
 from . import dockerconfig
-from .assignments import assign, registries_of, settings_with, unassign
+from .assignments import KEY, assign, own_settings, registries_of, served, settings_with, unassign
 from .names import BadRegistry, is_plain_http, normalise
 
 TYPE_CHECKING = False
@@ -24,18 +33,18 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Mapping
 
-HELP = "make docker, skopeo, buildah, crane and Helm get a profile's credentials for registries"
-DESCRIPTION = (
-    "Assign registries to a profile and send Docker's credential lookups for them to "
-    "docker-credential-amplify (credHelpers in $DOCKER_CONFIG/config.json, default "
-    "~/.docker/config.json). Without REGISTRY: the profile's registries again; with --unset, "
-    "every registry of ours (or of --profile)."
-)
+    from credhelper.commands import CommandParser, Streams
 
 
-class SetupDocker(core.Command):
-    name = "setup-docker"
-    help = HELP
+class SetupDocker(Command):
+    name = "setup-docker"  # settings_key: "docker" (assignments.KEY)
+    help = "make docker, skopeo, buildah, crane and Helm get a profile's credentials for registries"
+    description = (
+        "Assign registries to a profile and send Docker's credential lookups for them to "
+        "docker-credential-amplify (credHelpers in $DOCKER_CONFIG/config.json, default "
+        "~/.docker/config.json). Without REGISTRY: the profile's registries again; with --unset, "
+        "every registry of ours (or of --profile)."
+    )
 
     def __init__(
         self,
@@ -44,10 +53,7 @@ class SetupDocker(core.Command):
     ) -> None:
         self.docker_config_dir, self.which = docker_config_dir, which
 
-    def add_parser(self, commands: object, common: core.CommandParser) -> core.CommandParser:
-        parser: core.CommandParser = commands.add_parser(  # type: ignore[attr-defined]
-            self.name, parents=[common], help=self.help, description=DESCRIPTION
-        )
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "registries",
             nargs="*",
@@ -57,9 +63,8 @@ class SetupDocker(core.Command):
         parser.add_argument(
             "--unset", action="store_true", help="remove our entries and the assignments"
         )
-        return parser
 
-    def run(self, args: argparse.Namespace, io: core.Streams) -> int:
+    def run(self, args: argparse.Namespace, io: Streams) -> int:
         path = dockerconfig.config_path(self.docker_config_dir)
         config = dockerconfig.load(path)  # a broken file stops us before anything changes
         if args.unset:
@@ -70,7 +75,7 @@ class SetupDocker(core.Command):
             raise ConfigError(f"no registry given, and profile {profile.name!r} has none: name one")
         original = copy.deepcopy(config)
         notes = dockerconfig.point_at_us(config, registries)
-        before = core.docker_settings(profile)
+        before = own_settings(profile)
         moved = assign(profile, registries)
         try:
             if config != original:  # a run that changes nothing leaves the file alone
@@ -82,11 +87,13 @@ class SetupDocker(core.Command):
             came = f" (moved from profile {moved[registry]!r})" if registry in moved else ""
             io.stdout.write(f"{registry}: served by profile {profile.name!r}{came}\n")
         for note in notes:
-            io.stderr.write(f"amplify-credhelper setup-docker: {note}\n")
-        self._warn_if_not_on_path(io)
+            warnings.warn(note, stacklevel=2)
+        self._warn_if_not_on_path()
         return 0
 
-    def add_login_options(self, parser: core.CommandParser) -> None:
+    # -- the login option of the docker settings --------------------------------------------
+
+    def add_login_options(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--registry",
             action="append",
@@ -98,21 +105,27 @@ class SetupDocker(core.Command):
     def login_settings(
         self, args: argparse.Namespace, current: Mapping[str, object]
     ) -> Mapping[str, object] | None:
-        given = getattr(args, "docker_registries", None)
-        if not given:
+        if args.docker_registries is None:
             return None  # as for --git-host: options given replace, others leave things be
-        return settings_with(current, checked_registries(given))
+        if args.key_file is not None:
+            raise ConfigError(
+                "--registry goes with a client secret: a registry takes a client id and "
+                "secret, and a key profile has no secret to give"
+            )
+        registries = checked_registries(args.docker_registries)
+        _refuse_registries_of_others(registries, current, args.profile)
+        return settings_with(current, registries)
 
     def _unset(
         self,
         args: argparse.Namespace,
         path: str,
         config: dict[str, object],
-        io: core.Streams,
+        io: Streams,
     ) -> int:
         chosen = checked_registries(args.registries)
         if not chosen and args.profile:
-            chosen = list(registries_of(core.load_profile(args.profile)))
+            chosen = list(registries_of(load_profile(args.profile)))
         removed = dockerconfig.remove_ours(config, set(chosen) if chosen else None)
         if removed:
             dockerconfig.save(path, config)
@@ -126,12 +139,10 @@ class SetupDocker(core.Command):
             io.stdout.write("nothing to remove\n")
         return 0
 
-    def _warn_if_not_on_path(self, io: core.Streams) -> None:
+    def _warn_if_not_on_path(self) -> None:
         if self.which("docker-credential-amplify") is None:
-            io.stderr.write(
-                "amplify-credhelper setup-docker: warning: docker-credential-amplify is not on "
-                "PATH, so no client can run it: add the folder it is installed in to PATH\n"
-            )
+            warnings.warn("docker-credential-amplify is not on PATH, so no client can run it: "
+                          "add the folder it is installed in to PATH", stacklevel=3)  # fmt: skip
 
 
 def checked_registries(names: list[str]) -> list[str]:
@@ -142,7 +153,7 @@ def checked_registries(names: list[str]) -> list[str]:
             registry = normalise(name)
         except BadRegistry as exc:
             raise ConfigError(f"{exc}: expected a name like docker.repository.axway.com") from None
-        if is_plain_http(name) and not core.is_loopback(registry):
+        if is_plain_http(name) and not is_loopback(registry):
             raise ConfigError(
                 f"refusing {name!r}: a registry's secret only travels over https (plain http "
                 "is allowed for 127.0.0.1, ::1 and localhost only)"
@@ -152,7 +163,7 @@ def checked_registries(names: list[str]) -> list[str]:
 
 
 def _secret_profile(name: str | None) -> Profile:
-    profile = core.load_profile(name)
+    profile = load_profile(name)
     if profile.from_environment:
         raise ConfigError(
             "setup-docker needs a stored profile: name one with --profile (the "
@@ -166,16 +177,33 @@ def _secret_profile(name: str | None) -> Profile:
     return profile
 
 
+def _refuse_registries_of_others(
+    registries: list[str], current: Mapping[str, object], profile: str | None
+) -> None:
+    """Each registry has one stored profile. ``login`` saves the profile it logs in, and
+    nothing else, so it cannot move one here (setup-docker can, after the login)."""
+    owners = served(stored_only=True)
+    listed = current.get("registries")
+    own = {_name_of(r) for r in listed if isinstance(r, str)} if isinstance(listed, tuple) else ()
+    for registry in registries:
+        if registry in owners and registry not in own:  # not listed here: another's
+            named = f" --profile {profile}" if profile else ""
+            raise ConfigError(
+                f"{registry} is served by profile {owners[registry].name!r}: log in without "
+                f"--registry {registry}, then move it with `{PROG} setup-docker{named} {registry}`"
+            )
+
+
 def _every_stored_registry() -> list[str]:
-    stored = (p for p in core.list_profiles() if not p.from_environment)
+    stored = (p for p in list_profiles() if not p.from_environment)
     return [registry for profile in stored for registry in registries_of(profile)]
 
 
 def _undo(profile: Profile, before: Mapping[str, object], moved: Mapping[str, str]) -> None:
     """Put the assignments back as they were before a failed run."""
-    core.update_docker_settings(profile, before or None)
+    update_settings(profile, KEY, before or None)
     for registry, owner in moved.items():
-        assign(core.load_profile(owner), [registry])
+        assign(load_profile(owner), [registry])
 
 
 def _name_of(key: str) -> str:

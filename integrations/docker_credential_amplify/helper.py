@@ -22,14 +22,12 @@ from __future__ import annotations
 
 import hmac
 
-from credhelper import Profile
+from credhelper import Profile, client_secret, is_loopback
+from credhelper.errors import PROG as CLI
 
-from . import _core_api as core
 from .assignments import served, serving_profile, unassign
 from .names import BadRegistry, is_plain_http, normalise
 from .protocol import HelperError, NotFound
-
-CLI = "amplify-credhelper"
 
 
 class ProfileRegistries:
@@ -40,7 +38,7 @@ class ProfileRegistries:
         profile = serving_profile(registry)
         if profile is None:
             raise NotFound()  # not ours, said quietly: a credsStore asks about every registry
-        if is_plain_http(server_url) and not core.is_loopback(registry):
+        if is_plain_http(server_url) and not is_loopback(registry):
             raise NotFound(
                 f"not giving the secret for {registry} to a plain http:// URL: it would cross "
                 "the network unencrypted"
@@ -51,7 +49,7 @@ class ProfileRegistries:
                 "a registry takes a client secret; assign it to a secret profile with "
                 f"`{CLI} setup-docker --profile P {registry}`"
             )
-        return profile.client_id, core.client_secret(profile)
+        return profile.client_id, client_secret(profile)
 
     def add(self, server_url: str, username: str, secret: str) -> str | None:
         try:
@@ -107,7 +105,7 @@ def _check_same_credentials(registry: str, profile: Profile, username: str, secr
             f"service account: `{CLI} login --profile NEW --client-id ID`, then "
             f"`{CLI} setup-docker --profile NEW {registry}`"
         )
-    if not hmac.compare_digest(secret.encode(), core.client_secret(profile).encode()):
+    if not hmac.compare_digest(secret.encode(), client_secret(profile).encode()):
         fix = (
             "set AMPLIFY_CLIENT_SECRET to the new secret"
             if profile.from_environment

@@ -20,8 +20,10 @@ drive ``handle`` with in-memory streams and a helper of their choosing.
 from __future__ import annotations
 
 import json
+import os
 
 from credhelper import CredhelperError
+from credhelper.errors import reported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -66,12 +68,18 @@ def serve(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) ->
     from .helper import ProfileRegistries  # the profiles, the keyring: not needed for --help
 
     action = "version" if argv[0] in ("-v", "--version") else argv[0]
-    try:
-        return handle(action, stdin, stdout, stderr, ProfileRegistries())
-    except Exception as exc:  # noqa: BLE001  (a last resort: clients show our stdout, never a traceback)
-        stderr.write(f"{PROG}: internal error: {type(exc).__name__}\n")
-        stdout.write(f"internal error: {type(exc).__name__}\n".encode())
-        return 1
+
+    def answered() -> int:
+        try:
+            return handle(action, stdin, stdout, stderr, ProfileRegistries())
+        except Exception as exc:
+            stdout.write(f"internal error: {type(exc).__name__}\n".encode())  # clients show it
+            raise
+
+    # Warnings and a last-resort internal error: one line each on stderr, as for every program
+    # of the project; the traceback only when asked for.
+    verbose = os.environ.get("AMPLIFY_VERBOSE") == "1"
+    return reported(PROG, stderr, answered, verbose=verbose, details="set AMPLIFY_VERBOSE=1")
 
 
 def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helper: Helper) -> int:

@@ -10,12 +10,13 @@ from pathlib import Path
 import keyring
 import pytest
 from docker_credential_amplify.helper import ProfileRegistries
-from docker_credential_amplify.protocol import handle
-from hypothesis import HealthCheck, given, settings
+from docker_credential_amplify.protocol import handle, serve
+from hypothesis import given
 from hypothesis import strategies as st
 from support.fake_keyring import LockedKeyring
 
-from credhelper import profiles
+from credhelper import config, load_profile
+from credhelper._validate import make_profile
 
 PROG = "docker-credential-amplify"
 REG = "docker.repository.axway.com"
@@ -55,12 +56,10 @@ def assigned(logged_in, run_cli, docker_config):
 @pytest.fixture
 def key_profile(assigned, run_cli):
     """Profile 'k', a key profile, serves helm.repository.axway.com."""
-    stored = profiles.load_all()
-    stored["k"] = profiles.make_profile(name="k", client_id="key-client", auth_method="key")
-    profiles.save_all(stored)
-    from docker_credential_amplify import _core_api, assignments
+    config.save_all({**config.load_all(), "k": make_profile(name="k", client_id="key-client", auth_method="key")})
+    from docker_credential_amplify import assignments
 
-    assignments.assign(_core_api.load_profile("k"), ["helm.repository.axway.com"])
+    assignments.assign(load_profile("k"), ["helm.repository.axway.com"])
 
 
 # -- get ---------------------------------------------------------------------------------------
@@ -117,6 +116,18 @@ def test_a_missing_secret_is_an_error_that_says_what_to_run(assigned, memory_key
     code, out, err = ask("get", REG)
     message = "no secret for profile 'default' in the keyring: run `amplify-credhelper login --profile default`"
     assert (code, out, err) == (1, f"{message}\n".encode(), f"{PROG}: error: {message}\n")
+
+
+def test_a_profile_with_bad_docker_settings_is_skipped_with_a_warning(assigned, run_cli) -> None:
+    login = run_cli("login", "--profile", "bad", "--client-id", "test-client", "--base-url",
+                    assigned.base_url, "--secret-stdin", stdin="test-secret\n")  # fmt: skip
+    assert login.code == 0, login
+    config.update_settings("bad", "docker", {"registries": "ghcr.io"})  # a hand edit, say
+    out, err = io.BytesIO(), io.StringIO()
+    assert serve(["get"], io.BytesIO(REG.encode()), out, err) == 0  # the others still serve
+    assert out.getvalue() == answer(REG)
+    assert err.getvalue() == (f"{PROG}: warning: profile 'bad': its docker registries are not "
+                              "a list of names: skipped\n")  # fmt: skip
 
 
 def test_a_locked_keyring_is_an_error_not_a_traceback(assigned) -> None:
@@ -230,7 +241,6 @@ JUNK = st.one_of(
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(action=st.sampled_from(["get", "store", "list", "version", "", "GET", "erase "]), stdin=JUNK)
 def test_any_input_gets_a_protocol_answer_and_never_a_traceback(assigned, action, stdin) -> None:
     code, out, err = ask(action, stdin)

@@ -3,8 +3,10 @@ and a helper of the test's making; exact bytes on stdout, exact lines on stderr.
 
 from __future__ import annotations
 
+import configparser
 import io
 import json
+from pathlib import Path
 
 import pytest
 from docker_credential_amplify.protocol import (
@@ -204,7 +206,10 @@ def test_the_command_line_as_the_reference_reads_it() -> None:
     assert run("--help") == (0, usage, "")
     assert run("-h") == (0, usage, "")
     assert run("--version") == run("-v") == run("version")
-    assert run("--version")[1].startswith(b"docker-credential-amplify (amplify-credhelper) ")
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).parents[2] / "setup.cfg")
+    number = setup["metadata"]["version"]  # what the installed package's metadata says
+    assert run("--version") == (0, f"docker-credential-amplify (amplify-credhelper) {number}\n".encode(), "")
 
 
 def test_a_defect_is_one_line_never_a_traceback(monkeypatch) -> None:
@@ -216,4 +221,10 @@ def test_a_defect_is_one_line_never_a_traceback(monkeypatch) -> None:
     monkeypatch.setattr(ProfileRegistries, "get", broken)
     out, err = io.BytesIO(), io.StringIO()
     assert serve(["get"], io.BytesIO(b"reg.example.com"), out, err) == 1
-    assert (out.getvalue(), err.getvalue()) == (b"internal error: RuntimeError\n", f"{PROG}: internal error: RuntimeError\n")
+    assert (out.getvalue(), err.getvalue()) == (b"internal error: RuntimeError\n",
+        f"{PROG}: internal error: RuntimeError (set AMPLIFY_VERBOSE=1 for details)\n")  # fmt: skip
+    monkeypatch.setenv("AMPLIFY_VERBOSE", "1")  # asked for: the traceback too
+    err = io.StringIO()
+    assert serve(["get"], io.BytesIO(b"reg.example.com"), io.BytesIO(), err) == 1
+    assert err.getvalue().startswith("Traceback (most recent call last):\n")
+    assert "RuntimeError: a defect, with details a user need not see\n" in err.getvalue()

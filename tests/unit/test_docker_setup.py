@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import base64
+import io
 import json
 import os
 import stat
@@ -11,15 +11,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from docker_credential_amplify import configure
+from conftest import CliResult, login_argv
+from docker_credential_amplify import assignments, configure
 from docker_credential_amplify.assignments import registries_of, serving_profile
-from docker_credential_amplify.configure import SetupDocker
+from docker_credential_amplify.configure import SETUP_DOCKER, SetupDocker
 
-from credhelper import ConfigError, load_profile
+from credhelper import ConfigError, cli, config, load_profile
+from credhelper._validate import make_profile
+from credhelper.commands import CommandParser
 
 REG = "docker.repository.axway.com"
 HELM = "helm.repository.axway.com"
-PREFIX = "amplify-credhelper setup-docker"
+WARNING = "amplify-credhelper: warning: "
+ERROR = "amplify-credhelper: error: "
 
 
 @pytest.fixture
@@ -94,7 +98,7 @@ def test_setup_drops_the_password_an_old_docker_login_left(logged_in, run_cli, d
         {"auths": {f"https://{REG}/v1/": {"auth": saved}, "ghcr.io": {"auth": "eDp5"}}}))  # fmt: skip
     result = run_cli("setup-docker", REG)
     assert result.code == 0
-    assert result.err == f"{PREFIX}: removed the login docker saved for https://{REG}/v1/ in config.json\n"
+    assert result.err == f"{WARNING}removed the login docker saved for https://{REG}/v1/ in config.json\n"
     assert config_of(docker_dir) == {"auths": {"ghcr.io": {"auth": "eDp5"}}, "credHelpers": {REG: "amplify"}}
     assert saved not in (docker_dir / "config.json").read_text()
 
@@ -103,7 +107,7 @@ def test_setup_says_when_it_takes_a_registry_from_another_helper(logged_in, run_
     docker_dir.mkdir()
     (docker_dir / "config.json").write_text(json.dumps({"credHelpers": {REG: "pass"}}))
     result = run_cli("setup-docker", REG)
-    assert result.err == f"{PREFIX}: {REG} was sent to docker-credential-pass: now to ours\n"
+    assert result.err == f"{WARNING}{REG} was sent to docker-credential-pass: now to ours\n"
     assert config_of(docker_dir) == {"credHelpers": {REG: "amplify"}}
 
 
@@ -162,7 +166,7 @@ def test_unset_with_a_profile_removes_that_profiles_registries(two_profiles, run
         (["http://reg.example.com"], "refusing 'http://reg.example.com': a registry's secret only travels over https (plain http is allowed for 127.0.0.1, ::1 and localhost only)"),
         ([], "no registry given, and profile 'default' has none: name one"),
         (["--profile", "nope", REG], "no profile 'nope': run `amplify-credhelper login --profile nope --client-id ID` first (or set AMPLIFY_CLIENT_ID and AMPLIFY_CLIENT_SECRET)"),
-        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper setup-docker --help`)"),
+        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper --help`)"),
     ],
 )
 def test_bad_setup_is_one_line_and_changes_nothing(logged_in, run_cli, docker_dir, argv, message) -> None:
@@ -178,11 +182,7 @@ def test_the_ci_profile_and_key_profiles_cannot_be_set_up(logged_in, run_cli, do
     result = run_cli("setup-docker", REG)
     assert result.err == ("amplify-credhelper: error: setup-docker needs a stored profile: name one "
                           "with --profile (the AMPLIFY_CLIENT_ID/_SECRET profile serves AMPLIFY_DOCKER_REGISTRIES)\n")  # fmt: skip
-    from credhelper import profiles
-
-    stored = profiles.load_all()
-    stored["k"] = profiles.make_profile(name="k", client_id="key-client", auth_method="key")
-    profiles.save_all(stored)
+    config.save_all({**config.load_all(), "k": make_profile(name="k", client_id="key-client", auth_method="key")})
     result = run_cli("setup-docker", "--profile", "k", REG)
     assert result.err == ("amplify-credhelper: error: profile 'k' uses a private key: registries take "
                           "a client id and secret, so assign them to a secret profile\n")  # fmt: skip
@@ -223,24 +223,85 @@ def test_a_symlinked_config_json_is_written_through(logged_in, run_cli, docker_d
 
 
 def test_the_docker_config_folder_is_passed_in_and_the_path_checked(logged_in, tmp_path) -> None:
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
     command = SetupDocker(docker_config_dir=str(tmp_path / "d"), which=lambda name: None)
-    assert command([REG], out, err) == 0  # today's plugin call: the arguments after its name
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.run(["setup-docker", REG], io.StringIO(), out, err, integrations=[command])
+    assert (code, out.getvalue()) == (0, f"{REG}: served by profile 'default'\n")
     assert json.loads((tmp_path / "d" / "config.json").read_text()) == {"credHelpers": {REG: "amplify"}}
-    assert err.getvalue() == (f"{PREFIX}: warning: docker-credential-amplify is not on PATH, so no "
-                              "client can run it: add the folder it is installed in to PATH\n")  # fmt: skip
+    assert err.getvalue() == (f"{WARNING}docker-credential-amplify is not on PATH, so no client can "
+                              "run it: add the folder it is installed in to PATH\n")  # fmt: skip
+
+
+def test_setup_docker_is_a_command_of_the_cli_with_the_common_options(logged_in, run_cli, docker_dir) -> None:
+    listed = run_cli("--help")
+    assert listed.code == 0
+    assert f" setup-docker {SETUP_DOCKER.help} setup-git " in " ".join(listed.out.split())
+    assert SETUP_DOCKER.settings_key == assignments.KEY == "docker"
+    result = run_cli("setup-docker", "-p", "default", "--verbose", REG)
+    assert (result.code, result.out) == (0, f"{REG}: served by profile 'default'\n")
+
+
+# -- login --registry --------------------------------------------------------------------------
+
+
+def login(run_cli, endpoint, *extra: str, profile: str = "default") -> CliResult:
+    argv = login_argv(endpoint, "--profile", profile, *extra)
+    if any(arg.startswith("--key-file") for arg in extra):
+        argv.remove("--secret-stdin")
+    return run_cli(*argv, stdin="test-secret\n")
 
 
 def test_login_takes_registries_through_the_command(logged_in) -> None:
-    from docker_credential_amplify._core_api import CommandParser
-
     parser = CommandParser(prog="amplify-credhelper login")
-    configure.SETUP_DOCKER.add_login_options(parser)
+    parser.add_argument("--profile")
+    parser.add_argument("--key-file")
+    SETUP_DOCKER.add_login_options(parser)
     args = parser.parse_args(["--registry", f"https://{REG}/", "--registry", HELM])
-    assert configure.SETUP_DOCKER.login_settings(args, {"registries": ["old.example.com"], "x": 1}) == {
+    assert SETUP_DOCKER.login_settings(args, {"registries": ("old.example.com",), "x": 1}) == {
         "registries": [REG, HELM], "x": 1}  # fmt: skip
-    assert configure.SETUP_DOCKER.login_settings(parser.parse_args([]), {"registries": []}) is None
+    assert SETUP_DOCKER.login_settings(parser.parse_args([]), {"registries": ()}) is None
     with pytest.raises(ConfigError, match="^not a registry name: 'a b'"):
-        configure.SETUP_DOCKER.login_settings(argparse.Namespace(docker_registries=["a b"]), {})
+        SETUP_DOCKER.login_settings(parser.parse_args(["--registry", "a b"]), {})
+
+
+def test_login_registry_assigns_and_setup_docker_then_writes_them(logged_in, run_cli, docker_dir) -> None:
+    result = login(run_cli, logged_in, "--registry", f"https://{REG}/v2/", "--registry", HELM)
+    assert result.code == 0, result
+    assert load_profile("default").settings["docker"] == {"registries": (REG, HELM)}
+    assert not docker_dir.exists()  # login keeps the profile; Docker's file is setup-docker's
+    result = run_cli("setup-docker")
+    assert result.out == f"{REG}: served by profile 'default'\n{HELM}: served by profile 'default'\n"
+    assert config_of(docker_dir) == {"credHelpers": {REG: "amplify", HELM: "amplify"}}
+    again = login(run_cli, logged_in, "--registry", HELM)  # given again: the list is replaced
+    assert again.code == 0, again
+    assert registries_of(load_profile("default")) == (HELM,)
+    assert login(run_cli, logged_in).code == 0  # not given: left as it is
+    assert registries_of(load_profile("default")) == (HELM,)
+
+
+def test_login_keeps_other_docker_settings_and_the_git_ones(logged_in, run_cli) -> None:
+    config.update_settings("default", "docker", {"registries": [REG], "future": {"a": [1]}})
+    result = login(run_cli, logged_in, "--registry", HELM, "--git-host", "git.example.com")
+    assert result.code == 0, result
+    settings = load_profile("default").settings
+    assert settings["docker"] == {"registries": (HELM,), "future": {"a": (1,)}}
+    assert settings["git"] == {"hosts": ("git.example.com",)}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--registry", "http://reg.example.com"], "refusing 'http://reg.example.com': a registry's secret only travels over https (plain http is allowed for 127.0.0.1, ::1 and localhost only)"),
+        (["--registry", "a b"], "not a registry name: 'a b': expected a name like docker.repository.axway.com"),
+        (["--key-file=key.pem", "--registry", REG], "--registry goes with a client secret: a registry takes a client id and secret, and a key profile has no secret to give"),
+        (["--registry", HELM, "--registry", REG], f"{REG} is served by profile 'default': log in without --registry {REG}, then move it with `amplify-credhelper setup-docker --profile other {REG}`"),
+    ],
+)
+def test_a_bad_login_registry_is_one_line_and_saves_nothing(two_profiles, run_cli, docker_dir, argv, message) -> None:
+    assert run_cli("setup-docker", "--profile", "default", REG).code == 0
+    before = Path(config.path()).read_bytes()
+    requests = two_profiles.token_requests
+    result = login(run_cli, two_profiles, *argv, profile="other")
+    assert (result.code, result.out, result.err) == (1, "", f"{ERROR}{message}\n")
+    assert Path(config.path()).read_bytes() == before
+    assert two_profiles.token_requests == requests  # refused before any token request
