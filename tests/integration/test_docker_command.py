@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -42,8 +43,11 @@ def test_the_protocols_answers_as_a_client_sees_them(docker_env) -> None:
     assert (not_found.returncode, not_found.stdout, not_found.stderr) == (1, "credentials not found in native keychain\n", "")
     listed = helper(docker_env, "list", stdin="unused")
     assert (listed.returncode, json.loads(listed.stdout)) == (0, {REG: "test-client"})
-    version = helper(docker_env, "version")
-    assert version.stdout.startswith("docker-credential-amplify (amplify-credhelper) ")
+    number = importlib.metadata.version("amplify-credhelper")
+    for action in ("version", "--version"):
+        version = helper(docker_env, action)
+        assert (version.returncode, version.stdout, version.stderr) == (
+            0, f"docker-credential-amplify (amplify-credhelper) {number}\n", "")  # fmt: skip
     usage = helper(docker_env)
     assert (usage.returncode, usage.stdout) == (1, "usage: docker-credential-amplify get|store|erase|list|version\n")
 
@@ -53,3 +57,27 @@ def test_amplify_credhelper_runs_the_setup_docker_entry_point(docker_env, home) 
     assert done.returncode == 0
     assert done.stdout.startswith("usage: amplify-credhelper setup-docker [-h] [--profile P] [-v] [--unset]")
     assert json.loads((home / "docker" / "config.json").read_text()) == {"credHelpers": {REG: "amplify"}}
+
+
+def test_login_registry_then_setup_docker_serves_it_through_the_installed_commands(
+    subprocess_env, home, endpoint
+) -> None:
+    env = {**subprocess_env, "DOCKER_CONFIG": str(home / "docker")}
+    listed = amplify(env, "--help")
+    assert "setup-docker" in listed.stdout.split() and "setup-git" in listed.stdout.split()
+    assert "--registry REGISTRY" in amplify(env, "login", "--help").stdout
+    done = amplify(env, *login_argv(endpoint, "--profile", "agents", "--registry", f"https://{REG}/"),
+                   stdin="test-secret\n")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not (home / "docker").exists()  # login keeps the profile, nothing of Docker's
+    served = helper(env, "get", stdin=REG)  # assigned: answered once credHelpers sends it here
+    assert json.loads(served.stdout)["Username"] == "test-client"
+    done = amplify(env, "setup-docker", "-p", "agents", "-v")
+    assert (done.returncode, done.stdout) == (0, f"{REG}: served by profile 'agents'\n"), done.stderr
+    assert json.loads((home / "docker" / "config.json").read_text()) == {"credHelpers": {REG: "amplify"}}
+    [status] = json.loads(amplify(env, "status", "--profile", "agents", "--json").stdout)
+    assert status["settings"] == {"docker": {"registries": [REG]}}
+    again = amplify(env, *login_argv(endpoint, "--registry", REG), stdin="test-secret\n")
+    assert (again.returncode, again.stderr) == (1,
+        f"amplify-credhelper: error: {REG} is served by profile 'agents': log in without --registry "
+        f"{REG}, then move it with `amplify-credhelper setup-docker {REG}`\n")  # fmt: skip

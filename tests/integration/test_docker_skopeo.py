@@ -25,19 +25,27 @@ TIMEOUT = 120
 CONTENT = b"hello from an image pulled with the secret kept in the keyring\n"
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory):
+def need_registry_tools() -> None:
     for tool, package in (("docker-registry", "docker-registry"), ("skopeo", "skopeo"),
                           ("htpasswd", "apache2-utils")):  # fmt: skip
         need(shutil.which(tool) is not None, f"{tool} (Debian package {package})")
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    need_registry_tools()
     with Registry(tmp_path_factory.mktemp("registry"), "test-client", SECRET) as server:
         yield server
 
 
 @pytest.fixture
 def skopeo_env(subprocess_env, home: Path, endpoint) -> dict[str, str]:
-    """The installed commands on PATH, a private docker config, and no other auth file."""
     endpoint.clients["test-client"] = SECRET
+    return env_for_skopeo(subprocess_env, home)
+
+
+def env_for_skopeo(subprocess_env: dict[str, str], home: Path) -> dict[str, str]:
+    """The installed commands on PATH, a private docker config, and no other auth file."""
     for folder in ("docker", "run", "home"):
         (home / folder).mkdir(exist_ok=True)
     (home / "registries.conf").write_text("")
@@ -101,9 +109,39 @@ def test_skopeo_pushes_and_pulls_with_the_credential_helper_only(registry, skope
     assert endpoint.token_requests == 1  # login's proof; registries take no token
 
 
-def assert_secret_only_in_the_keyring(*folders: Path) -> None:
-    forms = [SECRET.encode(), base64.b64encode(SECRET.encode()),
-             base64.b64encode(f"test-client:{SECRET}".encode())]  # fmt: skip
+def test_a_keycloak_service_account_logged_in_with_registry_pushes_and_pulls(
+    keycloak, subprocess_env, home, tmp_path_factory
+) -> None:
+    """As with Axway's registries: Keycloak proves the service account's secret at login, and
+    the registry takes the same client id and secret (its htpasswd holds them here)."""
+    need_registry_tools()
+    client, secret = "secret-sa", keycloak.realm.secrets["secret-sa"]
+    with Registry(tmp_path_factory.mktemp("keycloak-registry"), client, secret) as registry:
+        env, image = env_for_skopeo(subprocess_env, home), home / "image"
+        image.mkdir()
+        layer = make_oci_image(image, "1", CONTENT)
+        before = keycloak.logins(client)
+        done = amplify(env, "login", "--profile", "agents", "--client-id", client, "--base-url",
+                       keycloak.base_url, "--secret-stdin", "--registry", f"http://{registry.host}/",
+                       stdin=secret)  # fmt: skip
+        assert done.returncode == 0, done.stderr + keycloak.server.log_tail()
+        assert keycloak.logins(client) == before + 1  # Keycloak proved the secret
+        done = amplify(env, "setup-docker", "--profile", "agents")
+        assert (done.returncode, done.stdout) == (0, f"{registry.host}: served by profile 'agents'\n")
+        remote = f"docker://{registry.host}/agents/tiny:1"
+        pushed = skopeo(env, home, "copy", "--dest-tls-verify=false", f"oci:{image}:1", remote)
+        assert pushed.returncode == 0, pushed.stderr + registry.log[-2000:]
+        pulled = skopeo(env, home, "copy", "--src-tls-verify=false", remote, f"oci:{home / 'pulled'}:1")
+        assert pulled.returncode == 0, pulled.stderr
+        blob = home / "pulled" / "blobs" / "sha256" / layer.split(":")[1]
+        assert CONTENT in gzip.decompress(blob.read_bytes())
+        assert keycloak.logins(client) == before + 1  # the registry took the secret, no token
+        assert_secret_only_in_the_keyring(home, registry.folder, secret=secret, user=client)
+
+
+def assert_secret_only_in_the_keyring(*folders: Path, secret: str = SECRET, user: str = "test-client") -> None:
+    forms = [secret.encode(), base64.b64encode(secret.encode()),
+             base64.b64encode(f"{user}:{secret}".encode())]  # fmt: skip
     checked = 0
     for folder in folders:
         for path in (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
