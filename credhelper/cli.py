@@ -16,6 +16,7 @@ import warnings
 
 from . import _core, _log, profiles
 from ._output import PROG, official_shape, print_json, status_line, status_of
+from ._version import VersionAction
 from .errors import ConfigError, CredhelperError
 from .profiles import Profile
 
@@ -145,6 +146,7 @@ def _parser(out: IO[str], command: str | None = None) -> _Parser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action=VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _Parser(add_help=False)
     common.add_argument("--profile", "-p", metavar="P", help="profile to use")
