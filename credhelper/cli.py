@@ -23,7 +23,7 @@ from .profiles import Profile
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import IO
+    from typing import IO, Any
 
 PLUGIN_GROUP = "amplify_credhelper.commands"
 EPILOG = """\
@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str], stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
     io = _Streams(stdin, stdout, stderr)
-    verbose = "--verbose" in argv or "-v" in argv or os.environ.get("AMPLIFY_VERBOSE") == "1"
+    ours = argv[: argv.index("--")] if "--" in argv else argv  # after it: exec's CMD and ARGS
+    verbose = "--verbose" in ours or "-v" in ours or os.environ.get("AMPLIFY_VERBOSE") == "1"
     previous = _log.enable(stderr if verbose else None)
     try:
         with warnings.catch_warnings():
@@ -184,7 +185,26 @@ def _parser(out: IO[str], command: str | None = None) -> _Parser:
             "logout", parents=[common], help="remove a profile, its secret and its cached token"
         )
         logout.add_argument("--all", action="store_true", help="every profile")
+    for name in _CONTRACT_COMMANDS:
+        if wanted(name):
+            _contract_command(name).add_parser(commands, common)
     return parser
+
+
+# Commands written to the Command contract, each in its own module, imported only when used
+# (or when the whole parser is built, for --help and completion).
+_CONTRACT_COMMANDS = {
+    "exec": "_exec:EXEC",
+    "doctor": "_doctor:DOCTOR",
+    "completion": "_completion:COMPLETION",
+}
+
+
+def _contract_command(name: str) -> Any:
+    import importlib
+
+    module, _, attribute = _CONTRACT_COMMANDS[name].partition(":")
+    return getattr(importlib.import_module(f".{module}", __package__), attribute)
 
 
 # -- the commands -------------------------------------------------------------------------
@@ -268,3 +288,10 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, _Streams], int]] = {
     "status": cmd_status,
     "logout": cmd_logout,
 }
+
+
+def _run_contract_command(args: argparse.Namespace, io: _Streams) -> int:
+    return _contract_command(args.command).run(args, io)  # type: ignore[no-any-return]
+
+
+_COMMANDS.update(dict.fromkeys(_CONTRACT_COMMANDS, _run_contract_command))
