@@ -68,10 +68,17 @@ class CompletionCommand:
     name = "completion"
     help = "print the shell completion script for bash, zsh or fish"
 
-    def add_parser(self, commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-                   common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add_parser(
+        self,
+        commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+        common: argparse.ArgumentParser,
+    ) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = commands.add_parser(
-            self.name, parents=[common], help=self.help, description=self.help, epilog=EPILOG,
+            self.name,
+            parents=[common],
+            help=self.help,
+            description=self.help,
+            epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         parser.add_argument("shell", nargs="?", choices=SHELLS, help="bash, zsh or fish")

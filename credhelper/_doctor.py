@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 OK, FAIL, NOTE = "ok", "FAIL", "--"
 _ANSWERS_WITHOUT_CREDENTIALS = (400, 401)  # RFC 6749 §5.2: invalid_request, invalid_client
+_WRONG_URL = (
+    "where a token endpoint answers 400 or 401: check the URL (log in again with --base-url, "
+    "--realm or --token-url)"
+)
 
 
 def check_profile(profile: Profile) -> list[Check]:
@@ -70,7 +74,9 @@ def _token_url_check(profile: Profile) -> Check:
 
     url = profile.token_endpoint
     request = oauth.TokenRequest(
-        url=url, form=(("grant_type", "client_credentials"),), headers=(("Accept", "application/json"),)
+        url=url,
+        form=(("grant_type", "client_credentials"),),
+        headers=(("Accept", "application/json"),),
     )
     try:
         status, _ = _http.send(
@@ -82,8 +88,7 @@ def _token_url_check(profile: Profile) -> Check:
         return (FAIL, "token URL", f"cannot use the CA file {profile.ca_file}: {exc}")
     if status in _ANSWERS_WITHOUT_CREDENTIALS:
         return (OK, "token URL", f"{url} answers (HTTP {status} to a request without credentials)")
-    return (FAIL, "token URL", f"{url} answered HTTP {status}, where a token endpoint answers 400 "
-            "or 401: check the URL (log in again with --base-url, --realm or --token-url)")  # fmt: skip
+    return (FAIL, "token URL", f"{url} answered HTTP {status}, {_WRONG_URL}")
 
 
 def _cache_check(profile: Profile) -> Check:
@@ -111,10 +116,15 @@ class DoctorCommand:
     name = "doctor"
     help = "check each profile: keyring, secret, token URL, cached token (never a secret)"
 
-    def add_parser(self, commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-                   common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add_parser(
+        self,
+        commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+        common: argparse.ArgumentParser,
+    ) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = commands.add_parser(
-            self.name, parents=[common], help=self.help,
+            self.name,
+            parents=[common],
+            help=self.help,
             description=self.help + "; exit code 1 when something is wrong",
         )
         return parser
@@ -125,7 +135,7 @@ class DoctorCommand:
             io.stdout.write(f"profile {profile.name!r}: client {profile.client_id}\n")
             for mark, subject, text in check_profile(profile):
                 io.stdout.write(f"  {mark:<4} {subject}: {text}\n")
-                failures += mark == FAIL
+                failures += 1 if mark == FAIL else 0
         io.stdout.write(_summary(failures))
         return 1 if failures else 0
 

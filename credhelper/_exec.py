@@ -95,7 +95,9 @@ def replace_process(argv: list[str], env: dict[str, str]) -> int:
 
 def _seconds(text: str) -> int:
     if not text.isdigit() or int(text) > MAX_MIN_VALID:
-        raise argparse.ArgumentTypeError(f"expected seconds from 0 to {MAX_MIN_VALID}, not {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected seconds from 0 to {MAX_MIN_VALID}, not {text!r}"
+        )
     return int(text)
 
 
@@ -108,14 +110,23 @@ class ExecCommand:
     def __init__(self, execute: Execute = replace_process) -> None:
         self._execute = execute
 
-    def add_parser(self, commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-                   common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add_parser(
+        self,
+        commands: argparse._SubParsersAction,  # type: ignore[type-arg]
+        common: argparse.ArgumentParser,
+    ) -> argparse.ArgumentParser:
         parser: argparse.ArgumentParser = commands.add_parser(
-            self.name, parents=[common], help=self.help, description=self.help, epilog=EPILOG,
+            self.name,
+            parents=[common],
+            help=self.help,
+            description=self.help,
+            epilog=EPILOG,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         parser.add_argument(
-            "--min-valid", type=_seconds, metavar="SECONDS",
+            "--min-valid",
+            type=_seconds,
+            metavar="SECONDS",
             help="the token is good for at least this long (default: the profile's refresh "
             "margin, at most half a token's life); a fresher one is minted if needed",
         )

@@ -29,8 +29,12 @@ class VersionAction(argparse.Action):
     """``--version`` for argparse, reading the version only when the option is given
     (argparse's own ``version`` action wants the text when the parser is built)."""
 
-    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
-                 help: str = "print the version and exit") -> None:  # noqa: A002  (argparse's name)
+    def __init__(
+        self,
+        option_strings: list[str],
+        dest: str = argparse.SUPPRESS,
+        help: str = "print the version and exit",
+    ) -> None:  # noqa: A002  (argparse's name)
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
