@@ -67,3 +67,14 @@ def test_an_unknown_shell_is_a_usage_error(run_cli) -> None:
     result = run_cli("completion", "csh")
     assert result.code == 1
     assert result.err.startswith("amplify-credhelper: error: argument shell: invalid choice: 'csh'")
+
+
+def test_the_token_commands_never_load_shtab_or_the_new_commands() -> None:
+    code = (
+        "import io, sys; from credhelper import cli;"
+        "[cli._parser(io.StringIO(), name) for name in ('token', 'header', 'env')];"
+        "print(sorted(m for m in sys.modules if m == 'shtab' or m.startswith('credhelper._')"
+        " and m.split('.')[1] in ('_completion', '_doctor', '_exec')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\n"
