@@ -9,15 +9,18 @@ answers with 400 or 401 (RFC 6749 §5.2). A line never holds a secret or a token
 
 from __future__ import annotations
 
-from . import _core, cache
-from ._output import PROG, duration
-from .errors import ConfigError, KeyringUnavailable, LoginServiceError
+from . import cache, config
+from ._output import duration
+from ._select import environment_defined, environment_profile, load_profile
+from .commands import Command
+from .errors import PROG, ConfigError, KeyringUnavailable, LoginServiceError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterator
 
-    from .cli import _Streams as Streams
+    from .commands import Streams
     from .profiles import Profile
 
     Check = tuple[str, str, str]  # (mark, subject, what was found and what to do)
@@ -101,39 +104,46 @@ def _cache_check(profile: Profile) -> Check:
     return (OK, "cached token", f"valid for {duration(token.expires_in())}, {org}")
 
 
-def _profiles(name: str | None) -> list[Profile]:
+def _examined(name: str | None) -> Iterator[tuple[str, list[Check]]]:
+    """(heading, checks) of the profile named, else of every profile: the environment's first,
+    then the stored ones by name, those that cannot be read included (each one failure)."""
     if name is not None:
-        return [_core.resolve(name)]
-    found = _core.list_profiles()
-    if not found:
+        yield _examined_profile(load_profile(name))
+        return
+    stored = config.read()
+    if not (stored.profiles or stored.broken or environment_defined()):
         raise ConfigError(f"no profiles: run `{PROG} login --client-id ID` to add one")
-    return found
+    if environment_defined():
+        yield _examined_environment()
+    for stored_name in sorted({*stored.profiles, *stored.broken}):
+        if stored_name in stored.broken:
+            problem = f"{stored.broken[stored_name]}: fix or remove it in {config.path()}"
+            yield f"profile {stored_name!r}: cannot be used", [(FAIL, "config", problem)]
+        else:
+            yield _examined_profile(stored.profiles[stored_name])
 
 
-class DoctorCommand:
-    """The ``doctor`` command (the ``Command`` contract of credhelper.commands)."""
+def _examined_profile(profile: Profile) -> tuple[str, list[Check]]:
+    return f"profile {profile.name!r}: client {profile.client_id}", check_profile(profile)
 
+
+def _examined_environment() -> tuple[str, list[Check]]:
+    try:
+        return _examined_profile(environment_profile())
+    except ConfigError as exc:  # a bad AMPLIFY_* value: the stored profiles are still checked
+        return "the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile", [(FAIL, "config", str(exc))]
+
+
+class Doctor(Command):
     name = "doctor"
     help = "check each profile: keyring, secret, token URL, cached token (never a secret)"
-
-    def add_parser(
-        self,
-        commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-        common: argparse.ArgumentParser,
-    ) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = commands.add_parser(
-            self.name,
-            parents=[common],
-            help=self.help,
-            description=self.help + "; exit code 1 when something is wrong",
-        )
-        return parser
+    description = help + "; exit code 1 when something is wrong"
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         failures = 0
-        for profile in _profiles(args.profile):
-            io.stdout.write(f"profile {profile.name!r}: client {profile.client_id}\n")
-            for mark, subject, text in check_profile(profile):
+        for heading, checks in _examined(args.profile):
+            io.stdout.write(heading + "\n")
+            for mark, subject, text in checks:
                 io.stdout.write(f"  {mark:<4} {subject}: {text}\n")
                 failures += 1 if mark == FAIL else 0
         io.stdout.write(_summary(failures))
@@ -149,4 +159,4 @@ def _summary(failures: int) -> str:
     )
 
 
-DOCTOR = DoctorCommand()
+DOCTOR = Doctor()

@@ -16,14 +16,17 @@ import argparse
 import os
 
 from . import _core
-from ._output import PROG, duration
-from .errors import ConfigError
+from ._builtin import parser_with_epilog
+from ._output import duration
+from ._select import load_profile
+from .commands import Command
+from .errors import PROG, ConfigError, CredhelperError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from .cli import _Streams as Streams
+    from .commands import CommandParser, Streams, Subcommands
     from .profiles import Profile
     from .tokens import Token
 
@@ -101,28 +104,17 @@ def _seconds(text: str) -> int:
     return int(text)
 
 
-class ExecCommand:
-    """The ``exec`` command (the ``Command`` contract of credhelper.commands)."""
-
+class Exec(Command):
     name = "exec"
     help = "run a program with the token in its environment (AMPLIFY_TOKEN, AMPLIFY_TENANT_ID)"
 
     def __init__(self, execute: Execute = replace_process) -> None:
         self._execute = execute
 
-    def add_parser(
-        self,
-        commands: argparse._SubParsersAction,  # type: ignore[type-arg]
-        common: argparse.ArgumentParser,
-    ) -> argparse.ArgumentParser:
-        parser: argparse.ArgumentParser = commands.add_parser(
-            self.name,
-            parents=[common],
-            help=self.help,
-            description=self.help,
-            epilog=EPILOG,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+    def add_parser(self, commands: Subcommands, common: CommandParser) -> CommandParser:
+        return parser_with_epilog(self, commands, common, EPILOG)
+
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--min-valid",
             type=_seconds,
@@ -132,28 +124,30 @@ class ExecCommand:
         )
         # dest "argv": "command" is the CLI's own, the name of the command chosen
         parser.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
-        return parser
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
         if not argv:
             raise ConfigError(f"exec needs a command: {PROG} exec [--profile P] -- CMD [ARGS...]")
-        token = token_for(_core.resolve(args.profile), args.min_valid)
+        token = token_for(load_profile(args.profile), args.min_valid)
         env = child_environment(os.environ, token)
         io.stdout.flush()  # what we wrote must come out before CMD writes
         io.stderr.flush()
         try:
             return self._execute(argv, env)
         except OSError as exc:
-            return _cannot_run(argv[0], exc, io)
+            raise CannotRun(argv[0], exc) from exc
 
 
-def _cannot_run(command: str, exc: OSError, io: Streams) -> int:
-    # The shells' codes (POSIX "Command Search and Execution"): 127 not found, 126 not runnable.
-    missing = isinstance(exc, (FileNotFoundError, NotADirectoryError))
-    why = "command not found" if missing else (exc.strerror or type(exc).__name__).lower()
-    io.stderr.write(f"{PROG}: error: cannot run {command!r}: {why}\n")
-    return 127 if missing else 126
+class CannotRun(CredhelperError):
+    """CMD could not be run. Its exit code is the shells' (POSIX "Command Search and
+    Execution"): 127 when CMD is not found, 126 when it is found but cannot be run."""
+
+    def __init__(self, command: str, exc: OSError) -> None:
+        missing = isinstance(exc, (FileNotFoundError, NotADirectoryError))
+        why = "command not found" if missing else (exc.strerror or type(exc).__name__).lower()
+        super().__init__(f"cannot run {command!r}: {why}")
+        self.exit_code = 127 if missing else 126
 
 
-EXEC = ExecCommand()
+EXEC = Exec()

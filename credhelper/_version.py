@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 DISTRIBUTION = "amplify-credhelper"
 
@@ -38,5 +39,6 @@ class VersionAction(argparse.Action):
         super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
-        parser._print_message(version_line(parser.prog) + "\n")
+        # To sys.stdout, as argparse's help: the CLI points it at the command's stdout.
+        sys.stdout.write(version_line(parser.prog) + "\n")
         parser.exit()

@@ -9,7 +9,8 @@ import pytest
 from support.fake_keyring import LockedKeyring
 from support.token_endpoint import Fault
 
-from credhelper import _keyring
+from credhelper import _keyring, cache, config, load_profile
+from credhelper._validate import make_profile
 
 NO_SECRET_NOTE = (
     "No problems found. Only a new token proves the secret itself: "
@@ -112,9 +113,7 @@ def test_no_cached_token_is_a_note_not_a_failure(run_cli, logged_in) -> None:
     run_cli("logout")
     assert run_cli(*["login", "--base-url", logged_in.base_url, "--client-id", "test-client",
                      "--secret-stdin"], stdin="test-secret").code == 0  # fmt: skip
-    from credhelper import cache, profiles
-
-    cache.delete(profiles.select("default"))
+    cache.delete(load_profile("default"))
     result = run_cli("doctor")
     assert result.code == 0, result
     assert "  --   cached token: none: the next command mints one" in lines(result.out)
@@ -161,15 +160,13 @@ def test_no_profiles_says_how_to_add_one(run_cli, memory_keyring) -> None:
 
 @pytest.mark.parametrize("mode", [0o644, None], ids=["readable-by-others", "missing"])
 def test_a_kept_key_file_is_checked(run_cli, home, mode) -> None:
-    from credhelper import profiles
-
     key = home / "key.pem"
     if mode is not None:
         key.write_text("-----BEGIN PRIVATE KEY-----\n")
         key.chmod(mode)
-    stored = profiles.make_profile(name="k", client_id="c", auth_method="key", key_file=str(key),
+    stored = make_profile(name="k", client_id="c", auth_method="key", key_file=str(key),
                                    token_url="http://127.0.0.1:9/token")  # fmt: skip
-    profiles.save_all({"k": stored})
+    config.save_all({"k": stored})
     result = run_cli("doctor", "--profile", "k")
     assert result.code == 1
     check = lines(result.out)[1]
@@ -180,3 +177,34 @@ def test_a_kept_key_file_is_checked(run_cli, home, mode) -> None:
             f"  FAIL private key: refusing the key file {key}: it must be yours and readable by "
             f"you alone (chmod 600 {key}), or log in without --keep-key-file"
         )
+
+
+def test_a_stored_profile_that_cannot_be_read_is_a_failure_among_the_others(run_cli, logged_in) -> None:
+    with open(config.path()) as file:
+        text = file.read()
+    with open(config.path(), "w") as file:
+        file.write(text.replace('"profiles": {', '"profiles": {"bad": {"client_id": 7}, ', 1))
+    result = run_cli("doctor")
+    assert result.code == 1
+    assert lines(result.out)[:2] == [
+        "profile 'bad': cannot be used",
+        f"  FAIL config: bad client id 7: expected one line of text: fix or remove it in {config.path()}",
+    ]
+    assert lines(result.out)[2] == "profile 'default': client test-client"
+    assert result.out.endswith("1 problem found: see the FAIL lines.\n")
+
+
+def test_a_bad_environment_profile_fails_and_the_stored_ones_are_still_checked(
+    run_cli, logged_in, monkeypatch
+) -> None:
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "test-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "test-secret")
+    monkeypatch.setenv("AMPLIFY_AUTH_METHOD", "key")
+    result = run_cli("doctor")
+    assert result.code == 1
+    assert lines(result.out)[:3] == [
+        "the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile",
+        "  FAIL config: AMPLIFY_AUTH_METHOD=key: AMPLIFY_CLIENT_SECRET holds a secret, not a key; "
+        "log in with `amplify-credhelper login --key-file PATH` instead",
+        "profile 'default': client test-client",
+    ]

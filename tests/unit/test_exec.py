@@ -10,7 +10,7 @@ import io
 import pytest
 from conftest import CliResult
 
-from credhelper import Token, _exec, cache, cli, get_token, profiles
+from credhelper import Token, _exec, cache, cli, get_token, load_profile
 
 ORG = "652605300303530"
 
@@ -139,7 +139,7 @@ def test_no_token_no_cmd(run_cli, execute, memory_keyring) -> None:
 
 def _age_cached_token(seconds_left: float) -> None:
     """Make the cached token of 'default' expire in ``seconds_left`` (its life unchanged)."""
-    profile = profiles.select("default")
+    profile = load_profile("default")
     old = cache.read(profile)
     shift = old.expires_in() - seconds_left
     cache.write(profile, old.replace(expires_at=old.expires_at - shift,
