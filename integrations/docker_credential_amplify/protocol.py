@@ -128,13 +128,10 @@ def _list(helper: Helper, stdin: BinaryIO) -> tuple[bytes, str | None]:
 
 
 def _version(helper: Helper, stdin: BinaryIO) -> tuple[bytes, str | None]:
-    from importlib.metadata import PackageNotFoundError, version
+    from credhelper import __version__  # the package metadata, read only when asked for
 
-    try:
-        number = version("amplify-credhelper")
-    except PackageNotFoundError:
-        number = "unknown"
-    return f"{PROG} (amplify-credhelper) {number}\n".encode(), None
+    # As the reference's programs say theirs: the program, (the project), the version.
+    return f"{PROG} (amplify-credhelper) {__version__}\n".encode(), None
 
 
 _ACTIONS: dict[str, Callable[[Helper, BinaryIO], tuple[bytes, str | None]]] = {
