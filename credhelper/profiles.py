@@ -40,53 +40,21 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 class Profile(Record):
     """One service account and how to reach its login service."""
 
-    __slots__ = (
-        "name",
-        "client_id",
-        "env",
-        "base_url",
-        "realm",
-        "token_url",
-        "platform_url",
-        "auth_method",
-        "refresh_margin",
-        "timeout",
-        "ca_file",
-        "username",
-        "git_hosts",
-        "key_file",
-        "from_environment",
-    )
-    _defaults = {
-        "env": "prod",
-        "base_url": None,
-        "realm": None,
-        "token_url": None,
-        "platform_url": None,
-        "auth_method": "basic",
-        "refresh_margin": 300,
-        "timeout": 10.0,
-        "ca_file": None,
-        "username": None,
-        "git_hosts": (),
-        "key_file": None,
-        "from_environment": False,
-    }
     name: str
     client_id: str
-    env: str
-    base_url: str | None
-    realm: str | None
-    token_url: str | None
-    platform_url: str | None
-    auth_method: str
-    refresh_margin: int
-    timeout: float  # seconds, for connecting and for each read
-    ca_file: str | None  # a private certificate authority's PEM bundle
-    username: str | None
-    git_hosts: tuple[str, ...]
-    key_file: str | None  # a kept private key file, read at each mint instead of the keyring
-    from_environment: bool
+    env: str = "prod"
+    base_url: str | None = None
+    realm: str | None = None
+    token_url: str | None = None
+    platform_url: str | None = None
+    auth_method: str = "basic"
+    refresh_margin: int = 300
+    timeout: float = 10.0  # seconds, for connecting and for each read
+    ca_file: str | None = None  # a private certificate authority's PEM bundle
+    username: str | None = None
+    git_hosts: tuple[str, ...] = ()
+    key_file: str | None = None  # a kept private key file, read at each mint instead of the keyring
+    from_environment: bool = False
 
     @property
     def uses_key(self) -> bool:
@@ -152,7 +120,7 @@ def check_url(url: str, what: str) -> str:
 
 def make_profile(**fields: object) -> Profile:
     """A checked Profile: known environment, safe URLs, known auth method, sane margin."""
-    profile = Profile(**fields)
+    profile = Profile(**fields)  # type: ignore[arg-type]  # values checked at run time, here:
     _check_types(profile)
     canonical = canonical_env(profile.env)
     if not profile.client_id or any(c in profile.client_id for c in "\r\n\0:"):
@@ -172,7 +140,7 @@ def make_profile(**fields: object) -> Profile:
         url = getattr(profile, what)
         if url is not None:
             check_url(url, what.replace("_", " "))
-    return profile.replace(env=canonical, git_hosts=tuple(profile.git_hosts))  # type: ignore[return-value]
+    return profile.replace(env=canonical, git_hosts=tuple(profile.git_hosts))
 
 
 _TEXT = ("client_id", "env", "auth_method")
