@@ -6,8 +6,10 @@ first use, because it needs httpx and a cache hit must not pay for that import.
 
 from __future__ import annotations
 
-from ._core import CacheWarning, forget_token, get_token, list_profiles
+from ._core import CacheWarning, get_token, list_profiles
 from ._core import resolve as load_profile
+from ._memory import forget_token, get_token_async
+from ._policy import Authorizer
 from .errors import (
     ConfigError,
     CredentialsRejected,
@@ -20,6 +22,7 @@ from .tokens import Token
 
 __all__ = [
     "AmplifyAuth",
+    "Authorizer",
     "CacheWarning",
     "ConfigError",
     "CredentialsRejected",
@@ -30,6 +33,7 @@ __all__ = [
     "Token",
     "forget_token",
     "get_token",
+    "get_token_async",
     "list_profiles",
     "load_profile",
 ]

@@ -19,7 +19,7 @@ PROFILE = Profile(name="ci", client_id="ci-client", git_hosts=("git.example.com"
 
 @pytest.mark.parametrize("value", [TOKEN, PROFILE], ids=["token", "profile"])
 def test_copies_and_pickles_are_equal_and_still_immutable(value: Record) -> None:
-    for twin in (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))):
+    for twin in (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))):  # noqa: S301
         assert twin == value and hash(twin) == hash(value) and type(twin) is type(value)
         with pytest.raises(AttributeError, match="is immutable: use replace"):
             twin.org_id = "1"  # type: ignore[misc]
