@@ -67,7 +67,7 @@ class TokenHolder:
 
         The coroutines of one loop queue on an async lock, so one thread mints for all of them
         and the others take its token from memory. A cancelled call returns once the mint in
-        flight has ended, so it never leaves the file lock held or the cache half written.
+        flight has ended (see ``in_thread``).
         """
         token = None if refresh else self.fresh(profile)
         if token is not None:
@@ -94,10 +94,26 @@ class TokenHolder:
 
 
 async def in_thread(function: Callable[..., T], *args: object) -> T:
-    """``function(*args)`` in a worker thread; cancellation waits for it to finish (anyio)."""
+    """``function(*args)`` in a worker thread; a cancellation lands once the thread is done.
+
+    A thread cannot be stopped, and one that mints holds the file lock and writes the cache:
+    waiting for it means a cancelled call leaves neither held nor half written. anyio shields
+    its own (trio's) cancellations so; asyncio's ``Task.cancel`` needs ``asyncio.shield``.
+    """
+    import asyncio
+
     from anyio import to_thread
 
-    return await to_thread.run_sync(function, *args)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return await to_thread.run_sync(function, *args)
+    work = asyncio.ensure_future(to_thread.run_sync(function, *args))
+    try:
+        return await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait([work])  # a second cancellation does not wait
+        raise
 
 
 def _running_loop() -> object:
