@@ -9,6 +9,8 @@ an event loop (an async lock in front of one worker thread). Across processes th
 
 from __future__ import annotations
 
+import time
+
 # The C lock primitive: `threading` would be one more module on the cache-hit path's import.
 from _thread import allocate_lock
 
@@ -29,25 +31,33 @@ if TYPE_CHECKING:
 class TokenHolder:
     """The in-memory token of one profile (one cache file)."""
 
-    def __init__(self) -> None:
+    def __init__(self, refresh_margin: float) -> None:
+        self._margin = refresh_margin
         self._token: Token | None = None
+        self._renew_at = 0.0  # the kept token's renewal time, worked out once (Token.renew_at)
         self._lock = allocate_lock()  # single flight among threads
         self._gate: tuple[object, anyio.Lock] | None = None  # among one loop's coroutines
 
-    def fresh(self, profile: Profile) -> Token | None:
+    def fresh(self) -> Token | None:
         """The kept token while it is not yet due for renewal, else None."""
-        token = self._token
-        return token if token is not None and token.is_fresh(profile.refresh_margin) else None
+        return self._token if time.time() < self._renew_at else None
+
+    def _keep(self, token: Token | None) -> None:
+        self._renew_at = 0.0  # first: a reader in another thread never pairs old and new
+        self._token = token
+        if token is not None:
+            self._renew_at = token.renew_at(self._margin)
 
     def get(self, profile: Profile, refresh: bool = False) -> Token:
         """A fresh token: the kept one, else the cache's, else a new one (see ``get_token``)."""
-        token = None if refresh else self.fresh(profile)
+        token = None if refresh else self.fresh()
         if token is not None:
             return token
         with self._lock:
-            token = None if refresh else self.fresh(profile)
+            token = None if refresh else self.fresh()
             if token is None:
-                token = self._token = _core.get_token(profile, refresh=refresh)
+                token = _core.get_token(profile, refresh=refresh)
+                self._keep(token)
         return token
 
     def forget(self, profile: Profile, refused: Token | str) -> bool:
@@ -55,7 +65,7 @@ class TokenHolder:
         value = refused.access_token if isinstance(refused, Token) else refused
         with self._lock:  # waits for a mint in flight, whose token is then not the refused one
             if self._token is not None and self._token.access_token == value:
-                self._token = None
+                self._keep(None)
         return _core.forget_token(value, profile)
 
     def renew(self, profile: Profile, refused: Token) -> Token:
@@ -69,11 +79,11 @@ class TokenHolder:
         and the others take its token from memory. A cancelled call returns once the mint in
         flight has ended (see ``in_thread``).
         """
-        token = None if refresh else self.fresh(profile)
+        token = None if refresh else self.fresh()
         if token is not None:
             return token
         async with self._async_gate():
-            token = None if refresh else self.fresh(profile)
+            token = None if refresh else self.fresh()
             if token is None:
                 token = await in_thread(self.get, profile, refresh)
         return token
@@ -128,18 +138,18 @@ def _running_loop() -> object:
         return getattr(token, "native_token", token)  # anyio 4.11+ wraps the loop's own token
 
 
-_holders: dict[tuple[str, ...], TokenHolder] = {}
+_holders: dict[tuple[object, ...], TokenHolder] = {}
 _holders_lock = allocate_lock()
 
 
 def holder_for(profile: Profile) -> TokenHolder:
-    """The process's holder for ``profile``; profiles of other names, accounts, login services
-    or config folders never share one."""
-    key = (cache._path(profile), profile.client_id, profile.token_endpoint)
+    """The process's holder for ``profile``; profiles of other names, accounts, login services,
+    config folders or refresh margins never share one."""
+    key = (cache._path(profile), profile.client_id, profile.token_endpoint, profile.refresh_margin)
     holder = _holders.get(key)
     if holder is None:
         with _holders_lock:
-            holder = _holders.setdefault(key, TokenHolder())
+            holder = _holders.setdefault(key, TokenHolder(profile.refresh_margin))
     return holder
 
 

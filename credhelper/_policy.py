@@ -70,14 +70,23 @@ class Authorizer:
             self._profile = resolve(self._wanted)
         return self._profile
 
-    def authorize(self, headers: Headers) -> Attempt:
-        """Set the headers for a first sending; the ``Attempt`` that ``refused`` reads."""
-        holder, profile = self._hold()
-        return self._apply(headers, holder.fresh(profile) or holder.get(profile))
+    def authorize(self, headers: Headers, caller_tenant: bool | None = None) -> Attempt:
+        """Set the headers for a first sending; the ``Attempt`` that ``refused`` reads.
+
+        ``caller_tenant``: whether ``headers`` hold a tenant header already, for an adapter
+        that can tell faster than a case-insensitive look-up (None: look).
+        """
+        holder = self._holder or self._hold()[0]  # every request passes here: kept short
+        token = holder.fresh() or holder.get(self.profile)
+        if caller_tenant is None:
+            caller_tenant = TENANT_HEADER in headers
+        attempt = Attempt(token, caller_tenant)
+        set_headers(headers, attempt)
+        return attempt
 
     async def authorize_async(self, headers: Headers) -> Attempt:
         holder, profile = self._hold()
-        return self._apply(headers, holder.fresh(profile) or await holder.get_async(profile))
+        return self._apply(headers, holder.fresh() or await holder.get_async(profile))
 
     @staticmethod
     def refused(attempt: Attempt, status: int, sent_authorization: object) -> bool:
@@ -89,9 +98,7 @@ class Authorizer:
         holder, profile = self._hold()
         return self._apply(headers, holder.renew(profile, refused.token), refused)
 
-    async def reauthorize_async(
-        self, headers: Headers, refused: Attempt
-    ) -> Attempt:
+    async def reauthorize_async(self, headers: Headers, refused: Attempt) -> Attempt:
         holder, profile = self._hold()
         return self._apply(headers, await holder.renew_async(profile, refused.token), refused)
 
@@ -103,9 +110,7 @@ class Authorizer:
         return holder, profile
 
     @staticmethod
-    def _apply(
-        headers: Headers, token: Token, first: Attempt | None = None
-    ) -> Attempt:
+    def _apply(headers: Headers, token: Token, first: Attempt | None = None) -> Attempt:
         # The caller's tenant is judged on the first sending only: on the retry the header
         # present may be the refused token's own.
         caller = first.caller_tenant if first is not None else TENANT_HEADER in headers

@@ -218,6 +218,7 @@ def test_threads_sharing_one_sync_auth_make_one_token_request(logged_in) -> None
 
 def test_a_trio_loop_gets_a_token_too(logged_in) -> None:
     import trio  # anyio runs the same worker-thread path on trio's loop
+
     _cold(logged_in)
     token = trio.run(credhelper.get_token_async)
     assert token.access_token == logged_in.issued[-1]

@@ -101,7 +101,7 @@ def test_the_auth_flows_can_be_driven_by_hand() -> None:
     profile = credhelper.Profile(name="p", client_id="c", token_url="http://127.0.0.1:9/t")
     token = credhelper.Token(access_token="kept", expires_at=time.time() + 3600, org_id="3")
     holder = _memory.holder_for(profile)
-    holder._token = token  # as if minted a moment ago
+    holder._keep(token)  # as if minted a moment ago
     flow = AmplifyAuth(profile).sync_auth_flow(httpx.Request("GET", "https://api.example.com/"))
     request = next(flow)
     assert (request.headers["Authorization"], request.headers["X-Axway-Tenant-Id"]) == (

@@ -74,7 +74,9 @@ def test_mypy_strict_checks_what_users_construct(tmp_path: Path) -> None:
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "user.py"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
-    errors = [line.split(": error: ", 1)[1] for line in done.stdout.splitlines() if ": error: " in line]
+    errors = [
+        line.split(": error: ", 1)[1] for line in done.stdout.splitlines() if ": error: " in line
+    ]
     assert errors == [
         'Unexpected keyword argument "acces_token" for "Token"; did you mean "access_token"?  [call-arg]',
         'Argument "expires_at" to "Token" has incompatible type "str"; expected "float"  [arg-type]',
