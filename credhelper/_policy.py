@@ -89,9 +89,14 @@ class Authorizer:
         return self._apply(headers, holder.fresh() or await holder.get_async(profile))
 
     @staticmethod
-    def refused(attempt: Attempt, status: int, sent_authorization: object) -> bool:
-        """Whether an answer calls for the one retry: a 401 to a request with our token."""
-        return status == 401 and sent_authorization == "Bearer " + attempt.token.access_token
+    def refused(attempt: Attempt, status: int, sent_headers: Headers) -> bool:
+        """Whether an answer calls for the one retry: a 401 to a request with our token.
+
+        ``sent_headers``: those of the request the answer is for (read only on a 401).
+        """
+        if status != 401:
+            return False
+        return bool(sent_headers.get("Authorization") == "Bearer " + attempt.token.access_token)
 
     def reauthorize(self, headers: Headers, refused: Attempt) -> Attempt:
         """Forget the refused token and set the headers again with a new one."""

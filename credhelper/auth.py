@@ -37,7 +37,7 @@ class AmplifyAuth(httpx.Auth):
         authorizer = self._authorizer
         attempt = authorizer.authorize(request.headers)
         response = yield request
-        if authorizer.refused(attempt, response.status_code, request.headers.get("Authorization")):
+        if authorizer.refused(attempt, response.status_code, request.headers):
             authorizer.reauthorize(request.headers, attempt)
             yield request
 
@@ -47,6 +47,6 @@ class AmplifyAuth(httpx.Auth):
         authorizer = self._authorizer
         attempt = await authorizer.authorize_async(request.headers)
         response = yield request
-        if authorizer.refused(attempt, response.status_code, request.headers.get("Authorization")):
+        if authorizer.refused(attempt, response.status_code, request.headers):
             await authorizer.reauthorize_async(request.headers, attempt)
             yield request

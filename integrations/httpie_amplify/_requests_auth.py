@@ -56,8 +56,7 @@ class AmplifyRequestsAuth(AuthBase):
     ) -> Response:
         # Only a request that carried the refused token: the hook stays on a redirected request,
         # from which requests removed the token if the redirect left the host.
-        sent = response.request.headers.get("Authorization")
-        if not authorizer.refused(attempt, response.status_code, sent):
+        if not authorizer.refused(attempt, response.status_code, response.request.headers):
             return response
         retry = response.request.copy()
         if not _ready_to_resend(retry):
