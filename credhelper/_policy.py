@@ -80,9 +80,13 @@ class Authorizer:
         token = holder.fresh() or holder.get(self.profile)
         if caller_tenant is None:
             caller_tenant = TENANT_HEADER in headers
-        attempt = Attempt(token, caller_tenant)
-        set_headers(headers, attempt)
-        return attempt
+        headers["Authorization"] = "Bearer " + token.access_token
+        if not caller_tenant:  # set_headers, inlined for the hot path
+            if token.org_id is None:
+                headers.pop(TENANT_HEADER, None)
+            else:
+                headers[TENANT_HEADER] = token.org_id
+        return Attempt(token, caller_tenant)
 
     async def authorize_async(self, headers: Headers) -> Attempt:
         holder, profile = self._hold()

@@ -45,31 +45,28 @@ class AmplifyRequestsAuth(AuthBase):
             from credhelper import Authorizer
 
             authorizer = self._authorizer = Authorizer(self.profile)
-        attempt = authorizer.authorize(request.headers, _has_tenant(request.headers))
+        # A miss in requests' CaseInsensitiveDict raises and catches a KeyError (1 us, a third
+        # of this auth's cost); its lower-cased store answers without. None: credhelper looks.
+        store = getattr(request.headers, "_store", None)
+        has_tenant = _TENANT_KEY in store if isinstance(store, dict) else None
+        attempt = authorizer.authorize(request.headers, has_tenant)
         # As register_hook does for one callable, without its isinstance checks on each request
-        request.hooks["response"].append(partial(self._renew_on_401, authorizer, attempt))
+        request.hooks["response"].append(partial(_renew_on_401, authorizer, attempt))
         return request
 
-    @staticmethod
-    def _renew_on_401(
-        authorizer: Authorizer, attempt: Attempt, response: Response, **send_kwargs: Any
-    ) -> Response:
-        # Only a request that carried the refused token: the hook stays on a redirected request,
-        # from which requests removed the token if the redirect left the host.
-        if not authorizer.refused(attempt, response.status_code, response.request.headers):
-            return response
-        retry = response.request.copy()
-        if not _ready_to_resend(retry):
-            return response
-        authorizer.reauthorize(retry.headers, attempt)
-        return _resend(response, retry, send_kwargs)
 
-
-def _has_tenant(headers: Any) -> bool | None:
-    # A miss in requests' CaseInsensitiveDict raises and catches a KeyError (1 us, a third of
-    # this auth's cost); its lower-cased store answers without. None: let credhelper look.
-    store = getattr(headers, "_store", None)
-    return _TENANT_KEY in store if isinstance(store, dict) else None
+def _renew_on_401(
+    authorizer: Authorizer, attempt: Attempt, response: Response, **send_kwargs: Any
+) -> Response:
+    # Only a request that carried the refused token: the hook stays on a redirected request,
+    # from which requests removed the token if the redirect left the host.
+    if not authorizer.refused(attempt, response.status_code, response.request.headers):
+        return response
+    retry = response.request.copy()
+    if not _ready_to_resend(retry):
+        return response
+    authorizer.reauthorize(retry.headers, attempt)
+    return _resend(response, retry, send_kwargs)
 
 
 _TENANT_KEY = "x-axway-tenant-id"
