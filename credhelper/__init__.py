@@ -6,10 +6,12 @@ first use, because it needs httpx and a cache hit must not pay for that import.
 
 from __future__ import annotations
 
-from ._core import CacheWarning, get_token, list_profiles
-from ._core import resolve as load_profile
+from ._core import CacheWarning, client_secret, get_token
 from ._memory import forget_token, get_token_async
 from ._policy import Authorizer
+from ._select import list_profiles, load_profile
+from ._validate import is_loopback
+from .config import update_settings
 from .errors import (
     ConfigError,
     CredentialsRejected,
@@ -31,11 +33,14 @@ __all__ = [
     "LoginServiceError",
     "Profile",
     "Token",
+    "client_secret",
     "forget_token",
     "get_token",
     "get_token_async",
+    "is_loopback",
     "list_profiles",
     "load_profile",
+    "update_settings",
 ]
 
 TYPE_CHECKING = False

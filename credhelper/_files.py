@@ -50,7 +50,7 @@ def read_private_json(path: str) -> object:
             return None
         try:
             return json.loads(handle.read(1 << 20))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             return None
 
 

@@ -15,6 +15,7 @@ import time
 from _thread import allocate_lock
 
 from . import _core, cache
+from ._select import load_profile
 from .profiles import Profile
 from .tokens import Token
 
@@ -160,7 +161,7 @@ async def get_token_async(profile: str | Profile | None = None, *, refresh: bool
     concurrent calls share one mint. Resolving a profile name reads the config file in a worker
     thread: pass a ``Profile`` (from ``load_profile``) to skip it.
     """
-    chosen = profile if isinstance(profile, Profile) else await in_thread(_core.resolve, profile)
+    chosen = profile if isinstance(profile, Profile) else await in_thread(load_profile, profile)
     return await holder_for(chosen).get_async(chosen, refresh)
 
 
@@ -170,5 +171,5 @@ def forget_token(token: Token | str, profile: str | Profile | None = None) -> bo
     Only a match is dropped, so a stale refusal never throws away a newer token that another
     thread or process has minted meanwhile.
     """
-    chosen = _core.resolve(profile)
+    chosen = load_profile(profile)
     return holder_for(chosen).forget(chosen, token)

@@ -11,8 +11,8 @@ httpx auth (``credhelper.auth``) and the requests auth (``httpie_amplify``) tran
 
 from __future__ import annotations
 
-from ._core import resolve
 from ._memory import holder_for
+from ._select import load_profile
 from .profiles import Profile
 from .tokens import Token
 
@@ -67,7 +67,7 @@ class Authorizer:
     @property
     def profile(self) -> Profile:
         if self._profile is None:
-            self._profile = resolve(self._wanted)
+            self._profile = load_profile(self._wanted)
         return self._profile
 
     def authorize(self, headers: Headers, caller_tenant: bool | None = None) -> Attempt:

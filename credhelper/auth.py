@@ -12,8 +12,8 @@ from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
-from ._core import resolve
 from ._policy import TENANT_HEADER, Authorizer
+from ._select import load_profile
 from .profiles import Profile
 
 __all__ = ["TENANT_HEADER", "AmplifyAuth"]
@@ -29,7 +29,7 @@ class AmplifyAuth(httpx.Auth):
     """
 
     def __init__(self, profile: str | Profile | None = None) -> None:
-        self._authorizer = Authorizer(resolve(profile))
+        self._authorizer = Authorizer(load_profile(profile))
 
     def sync_auth_flow(
         self, request: httpx.Request

@@ -14,7 +14,7 @@ import pytest
 from support.token_endpoint import Fault, TokenEndpoint
 
 import credhelper
-from credhelper import AmplifyAuth, cache, profiles
+from credhelper import AmplifyAuth, cache, load_profile
 
 URL = "https://apicentral.axway.com/apis/management/v1/environments"
 
@@ -29,14 +29,14 @@ def _api(statuses: list[int], seen: list[httpx.Headers]) -> httpx.MockTransport:
 
 def _cold(endpoint: TokenEndpoint) -> int:
     """Empty the cache; the number of token requests so far."""
-    assert cache.delete(profiles.select())
+    assert cache.delete(load_profile())
     return endpoint.token_requests
 
 
 class Gate:
     """Holds each token request at the endpoint until released (or 10 s pass)."""
 
-    def __init__(self, endpoint: TokenEndpoint) -> None:
+    def __init__(self, endpoint: TokenEndpoint, monkeypatch: pytest.MonkeyPatch) -> None:
         self.minting, self.release = threading.Event(), threading.Event()
         answer = endpoint.answer
 
@@ -45,7 +45,7 @@ class Gate:
             self.released_in_time = self.release.wait(10)
             return answer(form, authorization)
 
-        endpoint.answer = held  # type: ignore[method-assign]
+        monkeypatch.setattr(endpoint, "answer", held)  # undone after the test: it is shared
 
     async def until_minting(self) -> None:
         while not self.minting.is_set():
@@ -56,8 +56,8 @@ def run(coroutine_function: Callable[[], object]) -> object:
     return asyncio.run(coroutine_function())  # type: ignore[arg-type]
 
 
-def test_the_loop_keeps_ticking_while_a_token_is_minted(logged_in) -> None:
-    before, gate, seen = _cold(logged_in), Gate(logged_in), []
+def test_the_loop_keeps_ticking_while_a_token_is_minted(logged_in, monkeypatch) -> None:
+    before, gate, seen = _cold(logged_in), Gate(logged_in, monkeypatch), []
     ticks_during_mint = 0
 
     async def ticker() -> None:
@@ -152,10 +152,10 @@ def test_the_callers_tenant_is_kept_on_the_retry(logged_in) -> None:
     assert len(seen) == 2 and logged_in.token_requests == 2  # one retry, never a second
 
 
-def test_cancelling_mid_mint_leaves_no_lock_held_and_a_whole_cache(logged_in) -> None:
+def test_cancelling_mid_mint_leaves_no_lock_held_and_a_whole_cache(logged_in, monkeypatch) -> None:
     _cold(logged_in)
-    gate = Gate(logged_in)
-    profile = profiles.select()
+    gate = Gate(logged_in, monkeypatch)
+    profile = load_profile()
 
     async def main() -> None:
         task = asyncio.create_task(credhelper.get_token_async())
@@ -168,15 +168,17 @@ def test_cancelling_mid_mint_leaves_no_lock_held_and_a_whole_cache(logged_in) ->
 
     run(main)
     lock = cache.lock(profile, timeout=0)  # taken at once, or filelock.Timeout
-    lock.acquire()  # type: ignore[attr-defined]
-    lock.release()  # type: ignore[attr-defined]
+    lock.acquire()
+    lock.release()
     path = Path(cache._path(profile))
     assert json.loads(path.read_text())["access_token"] == logged_in.issued[-1]  # whole
     assert [p.name for p in path.parent.iterdir() if p.name.startswith(".tmp-")] == []
 
 
-def test_a_hundred_coroutines_on_a_cold_cache_make_one_token_request(logged_in) -> None:
-    before, gate, seen = _cold(logged_in), Gate(logged_in), []
+def test_a_hundred_coroutines_on_a_cold_cache_make_one_token_request(
+    logged_in, monkeypatch
+) -> None:
+    before, gate, seen = _cold(logged_in), Gate(logged_in, monkeypatch), []
 
     async def main() -> None:
         async with httpx.AsyncClient(auth=AmplifyAuth(), transport=_api([], seen)) as client:
@@ -197,8 +199,8 @@ def test_a_hundred_coroutines_on_a_cold_cache_make_one_token_request(logged_in) 
     assert {h["Authorization"] for h in seen} == {f"Bearer {logged_in.issued[-1]}"}
 
 
-def test_threads_sharing_one_sync_auth_make_one_token_request(logged_in) -> None:
-    before, gate = _cold(logged_in), Gate(logged_in)
+def test_threads_sharing_one_sync_auth_make_one_token_request(logged_in, monkeypatch) -> None:
+    before, gate = _cold(logged_in), Gate(logged_in, monkeypatch)
     auth, seen = AmplifyAuth(), []
 
     def request() -> None:

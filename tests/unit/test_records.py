@@ -12,33 +12,54 @@ import pytest
 
 from credhelper import Profile, Token
 from credhelper._record import Record
+from credhelper._validate import make_profile
+from credhelper.profiles import NO_SETTINGS
 
 TOKEN = Token(access_token="secret-token", expires_at=2000.0, org_id="42", issued_at=200.0)
-PROFILE = Profile(name="ci", client_id="ci-client", git_hosts=("git.example.com",))
+PROFILE = make_profile(
+    name="ci", client_id="ci-client", settings={"git": {"hosts": ["git.example.com"]}}
+)
+
+
+def _twins(value: Record) -> tuple[Record, ...]:
+    return copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))  # noqa: S301
 
 
 @pytest.mark.parametrize("value", [TOKEN, PROFILE], ids=["token", "profile"])
 def test_copies_and_pickles_are_equal_and_still_immutable(value: Record) -> None:
-    for twin in (copy.copy(value), copy.deepcopy(value), pickle.loads(pickle.dumps(value))):  # noqa: S301
-        assert twin == value and hash(twin) == hash(value) and type(twin) is type(value)
+    for twin in _twins(value):
+        assert twin == value and type(twin) is type(value)
         with pytest.raises(AttributeError, match="is immutable: use replace"):
             twin.org_id = "1"  # type: ignore[misc]
+    assert hash(_twins(TOKEN)[2]) == hash(TOKEN)
+
+
+def test_a_profiles_copies_keep_its_settings_read_only_and_it_has_no_hash() -> None:
+    for twin in _twins(PROFILE):
+        assert isinstance(twin, Profile)
+        assert twin.settings["git"]["hosts"] == ("git.example.com",)
+        with pytest.raises(TypeError):
+            twin.settings["git"]["hosts"] = ()  # type: ignore[index]
+    with pytest.raises(TypeError, match="unhashable type: 'Profile'"):
+        hash(PROFILE)
 
 
 def test_each_field_is_declared_once_and_defaults_apply() -> None:
-    assert Token._fields == ("access_token", "expires_at", "org_id", "issued_at", "token_type")
+    assert Token._fields == ("access_token", "expires_at", "org_id", "issued_at")
     assert Token(access_token="t", expires_at=1.0).as_dict() == {
         "access_token": "t", "expires_at": 1.0, "org_id": None, "issued_at": None,
-        "token_type": "Bearer",
     }  # fmt: skip
-    assert Profile(name="p", client_id="c").refresh_margin == 300
+    assert Profile._fields[-2:] == ("settings", "from_environment")
+    plain = Profile(name="p", client_id="c")
+    assert (plain.refresh_margin, plain.settings, plain.from_environment) == (
+        300,
+        NO_SETTINGS,
+        False,
+    )
 
 
 def test_the_repr_hides_the_secret_and_replace_keeps_the_type() -> None:
-    assert repr(TOKEN) == (
-        "Token(access_token=***, expires_at=2000.0, org_id='42', issued_at=200.0, "
-        "token_type='Bearer')"
-    )
+    assert repr(TOKEN) == "Token(access_token=***, expires_at=2000.0, org_id='42', issued_at=200.0)"
     renewed = TOKEN.replace(org_id=None)
     assert type(renewed) is Token and renewed.org_id is None and TOKEN.org_id == "42"
 
@@ -62,6 +83,8 @@ from credhelper import Profile, Token
 Token(acces_token="x", expires_at="soon")
 Token(access_token="x", expires_at=1.0).access_token = "y"
 Profile(name="a", client_id="b", refresh_margin="5")
+Profile(name="a", client_id="b", settings=["git"])
+Profile(name="a", client_id="b", settings={"git": {"hosts": ["h"]}})
 good: Token = Token(access_token="x", expires_at=1.0).replace(org_id="1")
 """
 
@@ -82,4 +105,5 @@ def test_mypy_strict_checks_what_users_construct(tmp_path: Path) -> None:
         'Argument "expires_at" to "Token" has incompatible type "str"; expected "float"  [arg-type]',
         'Property "access_token" defined in "Token" is read-only  [misc]',
         'Argument "refresh_margin" to "Profile" has incompatible type "str"; expected "int"  [arg-type]',
+        'Argument "settings" to "Profile" has incompatible type "list[str]"; expected "Mapping[str, Mapping[str, object]]"  [arg-type]',
     ], done.stdout
