@@ -8,22 +8,30 @@ a token meant for another account.
 
 from __future__ import annotations
 
+import math
 import os
+import time
 
 from . import _files
-from .tokens import Token, is_bearer_token
+from .tokens import MAX_LIFETIME, Token, is_bearer_token, is_org_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .profiles import Profile
 
 FORMAT = 1
+CLOCK_SLACK = 60.0  # seconds a clock may step back (NTP) before a cached token is doubted
 
 
 def _path(profile: Profile, suffix: str = ".json") -> str:
     # '@' cannot start a profile name, so the environment profile never meets a stored one.
     stem = "@environment" if profile.from_environment else profile.name
     return os.path.join(_files.config_dir(), "tokens", stem + suffix)
+
+
+def path(profile: Profile) -> str:
+    """Where ``profile``'s token is cached."""
+    return _path(profile)
 
 
 def read(profile: Profile) -> Token | None:
@@ -36,18 +44,35 @@ def read(profile: Profile) -> Token | None:
         or entry.get("token_url") != profile.token_endpoint
     ):
         return None
+    access_token, org_id = entry.get("access_token"), entry.get("org_id")
+    if not is_bearer_token(access_token) or not (org_id is None or is_org_id(org_id)):
+        return None
+    issued_at, expires_at = _seconds(entry.get("issued_at")), _seconds(entry.get("expires_at"))
+    if issued_at is None or expires_at is None or not _plausible(issued_at, expires_at):
+        return None
+    return Token(
+        access_token=access_token, expires_at=expires_at, issued_at=issued_at, org_id=org_id
+    )
+
+
+def _seconds(value: object) -> float | None:
+    """A finite number of Unix seconds, or None (NaN, infinity, a string, a bool...)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
     try:
-        token = Token(
-            access_token=entry["access_token"],
-            expires_at=float(entry["expires_at"]),
-            issued_at=float(entry["issued_at"]),
-            org_id=entry.get("org_id"),
-        )
-    except (KeyError, TypeError, ValueError):
+        seconds = float(value)
+    except OverflowError:  # an integer of hundreds of digits
         return None
-    if not is_bearer_token(token.access_token) or not isinstance(token.org_id, (str, type(None))):
-        return None
-    return token
+    return seconds if math.isfinite(seconds) else None
+
+
+def _plausible(issued_at: float, expires_at: float) -> bool:
+    """A lifetime a login service could have given, minted no later than now.
+
+    A token issued "in the future" means the clock was set back since: its expiry, counted
+    on the old clock, would make an expired token look fresh, so it is not trusted.
+    """
+    return 0 < expires_at - issued_at <= MAX_LIFETIME and issued_at <= time.time() + CLOCK_SLACK
 
 
 def write(profile: Profile, token: Token) -> None:

@@ -10,6 +10,7 @@ from ._record import Record
 # RFC 6750 section 2.1: the characters a bearer token may hold. Anything else (spaces, quotes,
 # control characters) would break a header, a git answer or a shell line, so it is refused.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
+MAX_LIFETIME = 366 * 86400  # a token living beyond a year is a broken answer, not a gift
 
 
 class Token(Record):
@@ -64,10 +65,15 @@ def org_id_from_jwt(access_token: str) -> str | None:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:
+    except (ValueError, RecursionError):  # not base64 or JSON; or nested too deep to parse
         return None
     org = payload.get("orgId") if isinstance(payload, dict) else None
     if isinstance(org, bool) or not isinstance(org, (int, str)):
         return None
     org = str(org)
-    return org if org.isdigit() and len(org) <= 32 else None
+    return org if is_org_id(org) else None
+
+
+def is_org_id(value: object) -> bool:
+    """An org (tenant) id as headers and shell lines carry it unquoted: ASCII digits only."""
+    return isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.isdigit()
