@@ -7,20 +7,26 @@ on a miss, when a token has to be minted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import warnings
 
-from . import _log, cache, profiles
+from . import _files, _log, cache, profiles
 from .errors import ConfigError, KeyringUnavailable, LoginServiceError
 from .profiles import Profile
 from .tokens import Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
+    from typing import TypeVar
 
-LOCK_TIMEOUT = 60.0  # longer than a mint's whole retry deadline
+    _T = TypeVar("_T")
+
+# Waiters outlast the one minting: its request ends within _http.DEADLINE (30 s), retries
+# and the answer's body included, so a waiter never gives up on a mint that may still succeed.
+LOCK_TIMEOUT = 60.0
 
 
 class CacheWarning(UserWarning):
@@ -74,7 +80,12 @@ def forget_token(token: Token | str, profile: str | Profile | None = None) -> bo
     if cached is None or cached.access_token != value:
         return False
     _log.debug("forgetting the refused token of profile %s", chosen.name)
-    return cache.delete(chosen)
+    try:
+        return cache.delete(chosen)
+    except OSError as exc:  # a read-only cache folder: the token stays, and so does the caller
+        warnings.warn(f"cannot forget the refused token ({exc.strerror or exc})", CacheWarning,
+                      stacklevel=2)  # fmt: skip
+        return False
 
 
 def mint(profile: Profile, secret: str) -> Token:
@@ -91,43 +102,135 @@ def login(profile: Profile, secret: str) -> Token:
     """Prove the credentials with a token, then save the secret, the profile and the token.
 
     ``secret`` is the client secret or, for a key profile, the private key (PEM). Nothing is
-    saved when the token request fails, and the keyring is tried before the network, so an
-    unusable keyring costs no request. A key kept in its own file never enters the keyring.
+    saved when the token request fails, and the CA file and the keyring are tried before the
+    network, so an unusable one costs no request. A key kept in its own file never enters the
+    keyring. A failure while saving leaves config.json and the keyring as they were.
     """
-    from . import _keyring
+    from . import _http, _keyring
 
+    _http.tls_context(profile.ca_file)  # a missing or non-PEM CA file: exit 1 before anything
     if profile.key_file is None:
-        _keyring_call(profile, _keyring.get_secret)  # fails fast with KeyringUnavailable
+        _keyring_call(profile, _keyring.probe)  # fails fast with KeyringUnavailable
     token = mint(profile, secret)
-    if profile.key_file is None:
-        _keyring_call(profile, _keyring.set_secret, secret)
-    else:
-        _forget_stored_secret(profile)  # a key an earlier login kept would linger unused
-    stored = profiles.load_all()
-    stored[profile.name] = profile
-    profiles.save_all(stored)
+    with _config_lock():
+        stored = profiles.load_all()
+        previous = stored.get(profile.name)
+        _save_login(profile, secret, {**stored, profile.name: profile})
+    _forget_replaced_secrets(profile, previous)
     _store(profile, token)
     return token
 
 
-def logout(profile: Profile) -> None:
-    """Remove the secret, then the cached token and the profile (kept if the keyring fails)."""
+def _save_login(profile: Profile, secret: str, stored: dict[str, Profile]) -> None:
+    """config.json is written in full first (where space and permissions fail), then the
+    secret goes to the keyring, then the file is renamed into place; a failed step undoes
+    the ones before it."""
     from . import _keyring
 
-    if profile.key_file is None:
-        _keyring.delete_secret(profile)
+    with _staged_config(stored) as staged:
+        undo = (
+            _keyring_call(profile, _keyring.set_secret, secret)
+            if profile.key_file is None
+            else _keyring.Undo([])
+        )
+        _commit(staged, undo)
+
+
+def _forget_replaced_secrets(profile: Profile, previous: Profile | None) -> None:
+    """After a login, the entries that no longer serve: the profile's under its old client id
+    or token URL, a key an earlier login kept when the key now stays in its file, and 0.1.0's
+    shared one. Best effort: the login itself is complete."""
+    from . import _keyring
+
+    if (
+        previous is not None
+        and previous.key_file is None
+        and not _keyring.same_entry(previous, profile)
+    ):
+        _forget_stored_secret(previous)
+    if profile.key_file is not None:
+        _forget_stored_secret(profile)
     else:
-        _forget_stored_secret(profile)  # nothing of ours should be there: no keyring, no failure
-    cache.delete(profile)
-    stored = profiles.load_all()
-    if stored.pop(profile.name, None) is not None:
-        profiles.save_all(stored)
+        _forget_legacy_secret(profile)
 
 
-def _keyring_call(profile: Profile, action: Callable[..., object], *args: str) -> None:
+def logout(profile: Profile) -> None:
+    """Remove the cached token, the secret and the profile, all or nothing: config.json is
+    written first without the profile, then the token and the secret go, then the file is
+    renamed into place (a failure puts the secret back)."""
+    from . import _keyring
+
+    with _config_lock():
+        remaining = {k: v for k, v in profiles.load_all().items() if k != profile.name}
+        with _staged_config(remaining) as staged:
+            _delete_cached(profile)
+            if profile.key_file is None:
+                undo = _keyring.delete_secret(profile)
+            else:
+                _forget_stored_secret(profile)  # nothing of ours should be there
+                undo = _keyring.Undo([])
+            _commit(staged, undo)
+
+
+def _staged_config(stored: dict[str, Profile]) -> _files.Staged:
+    try:
+        return profiles.stage_all(stored)
+    except OSError as exc:
+        raise _cannot("write", profiles.config_path(), exc) from exc
+
+
+def _commit(staged: _files.Staged, undo: Callable[[], None]) -> None:
+    try:
+        staged.commit()
+    except BaseException as exc:  # Ctrl-C included: never a secret without its profile
+        undo()
+        if isinstance(exc, OSError):
+            raise _cannot("write", staged.path, exc) from exc
+        raise
+
+
+def _delete_cached(profile: Profile) -> None:
+    try:
+        cache.delete(profile)
+    except OSError as exc:
+        raise _cannot("remove", cache.path(profile), exc) from exc
+
+
+def _cannot(doing: str, path: str, exc: OSError) -> ConfigError:
+    return ConfigError(f"cannot {doing} {path}: {exc.strerror or exc}")
+
+
+def _config_lock() -> contextlib.AbstractContextManager[object]:
+    """Logins and logouts at once must not lose each other's profile: each reads, changes
+    and writes config.json under this lock. Without a usable lock file (a read-only folder)
+    go on: the write then fails with its own clear error."""
+    import filelock
+
+    path = profiles.config_path() + ".lock"
+    try:
+        _files.ensure_private_dir(os.path.dirname(path))
+        lock = filelock.FileLock(path, timeout=LOCK_TIMEOUT, mode=0o600)
+        lock.acquire()
+    except TimeoutError as exc:  # filelock.Timeout, itself an OSError: test it first
+        raise ConfigError(f"{path} has been locked for {LOCK_TIMEOUT:.0f} s: try again") from exc
+    except OSError as exc:
+        _log.debug("no config lock (%s): going on unlocked", exc.strerror or exc)
+        return contextlib.nullcontext()
+    return _released(lock)
+
+
+@contextlib.contextmanager
+def _released(lock: object) -> Iterator[object]:
+    try:
+        yield lock
+    finally:
+        lock.release()  # type: ignore[attr-defined]
+
+
+def _keyring_call(profile: Profile, action: Callable[..., _T], *args: str) -> _T:
     """``action`` on the keyring; for a key profile, a failure offers keeping the key's file."""
     try:
-        action(profile, *args)
+        return action(profile, *args)
     except KeyringUnavailable as exc:
         if not profile.uses_key:
             raise
@@ -149,12 +252,17 @@ def _cause(exc: KeyringUnavailable) -> str:
 
 
 def _forget_stored_secret(profile: Profile) -> None:
-    import contextlib
-
     from . import _keyring
 
     with contextlib.suppress(KeyringUnavailable):  # best effort: the profile no longer reads it
         _keyring.delete_secret(profile)
+
+
+def _forget_legacy_secret(profile: Profile) -> None:
+    from . import _keyring
+
+    with contextlib.suppress(KeyringUnavailable):  # best effort, as above
+        _keyring.forget_legacy(profile)
 
 
 def _fresh_from_cache(profile: Profile) -> Token | None:
@@ -174,11 +282,17 @@ def _secret_for(profile: Profile) -> str:
     from . import _keyring
 
     secret = _keyring.get_secret(profile)
+    what, option = ("private key", " --key-file PATH") if profile.uses_key else ("secret", "")
+    login = f"`amplify-credhelper login --profile {profile.name}{option}`"
     if secret is None:
-        what, option = ("private key", " --key-file PATH") if profile.uses_key else ("secret", "")
+        raise ConfigError(f"no {what} for profile {profile.name!r} in the keyring: run {login}")
+    if _keyring.holds_private_key(secret) != profile.uses_key:
+        # 0.1.0 shared one entry among the profiles of a client, so another profile's login
+        # could leave a key where a secret belongs (or the reverse): never send it.
+        held = "a private key" if not profile.uses_key else "a client secret"
         raise ConfigError(
-            f"no {what} for profile {profile.name!r} in the keyring: run "
-            f"`amplify-credhelper login --profile {profile.name}{option}`"
+            f"the keyring holds {held}, not the {what}, for profile {profile.name!r} (a login "
+            f"of another profile of this client overwrote it): run {login} again"
         )
     return secret
 

@@ -263,8 +263,14 @@ def _profile_from(name: str, fields: Mapping[str, object], path: str) -> Profile
 
 
 def save_all(profiles: Mapping[str, Profile]) -> None:
+    with stage_all(profiles) as staged:
+        staged.commit()
+
+
+def stage_all(profiles: Mapping[str, Profile]) -> _files.Staged:
+    """config.json holding ``profiles``, written in full beside the file, not yet in place."""
     stored = {name: _stored_fields(p) for name, p in sorted(profiles.items())}
-    _files.write_private(config_path(), _files.dumps({"profiles": stored}))
+    return _files.stage_private(config_path(), _files.dumps({"profiles": stored}))
 
 
 def _stored_fields(profile: Profile) -> dict[str, object]:
