@@ -155,21 +155,20 @@ def _forget_replaced_secrets(profile: Profile, previous: Profile | None) -> None
 
 
 def logout(profile: Profile) -> None:
-    """Remove the cached token, the secret and the profile, all or nothing: config.json is
-    written first without the profile, then the token and the secret go, then the file is
-    renamed into place (a failure puts the secret back)."""
+    """Remove the secret, the cached token and the profile, all or nothing: config.json is
+    written in full without the profile first, then the secret and the token go, then the
+    file is renamed into place; a failed step puts the secret back."""
     from . import _keyring
 
     with _config_lock():
         remaining = {k: v for k, v in profiles.load_all().items() if k != profile.name}
         with _staged_config(remaining) as staged:
-            _delete_cached(profile)
             if profile.key_file is None:
                 undo = _keyring.delete_secret(profile)
             else:
                 _forget_stored_secret(profile)  # nothing of ours should be there
                 undo = _keyring.Undo([])
-            _commit(staged, undo)
+            _commit(staged, undo, before=lambda: _delete_cached(profile))
 
 
 def _staged_config(stored: dict[str, Profile]) -> _files.Staged:
@@ -179,10 +178,15 @@ def _staged_config(stored: dict[str, Profile]) -> _files.Staged:
         raise _cannot("write", profiles.config_path(), exc) from exc
 
 
-def _commit(staged: _files.Staged, undo: Callable[[], None]) -> None:
+def _commit(
+    staged: _files.Staged, undo: Callable[[], None], before: Callable[[], None] = lambda: None
+) -> None:
+    """``before``, then the rename that puts ``staged`` in place; a failure of either (Ctrl-C
+    included: never a secret without its profile) undoes the keyring's step."""
     try:
+        before()
         staged.commit()
-    except BaseException as exc:  # Ctrl-C included: never a secret without its profile
+    except BaseException as exc:
         undo()
         if isinstance(exc, OSError):
             raise _cannot("write", staged.path, exc) from exc
