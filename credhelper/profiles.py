@@ -135,7 +135,8 @@ def check_url(url: str, what: str, *, query: bool = False) -> str:
     or that hides anything beyond a host, a port and a path: user info, a #fragment, a ?query
     (``query``: RFC 6749 §3.2 lets a token endpoint have one; other URLs get paths appended),
     spaces, backslashes (which browsers read as '/'), control characters, a port out of
-    range, a host that is no host name."""
+    range, a host that is no host name, or letters beyond ASCII in it (a Cyrillic 'о' looks
+    like an 'o': the xn-- form shows the difference)."""
     if not url.isprintable() or any(c.isspace() or c == "\\" for c in url):
         raise ConfigError(f"bad {what} {_shown(url)}: no spaces, backslashes or control characters")
     shape = f"bad {what} {url!r}: expected an https:// URL (a port from 1 to 65535, if any)"
@@ -157,6 +158,11 @@ def check_url(url: str, what: str, *, query: bool = False) -> str:
         raise ConfigError(f"bad {what} {url!r}: no user, password or #fragment allowed")
     if not query and (parts.query or "?" in url):
         raise ConfigError(f"bad {what} {url!r}: no ?query allowed (paths are added to it)")
+    if not host.isascii():
+        raise ConfigError(
+            f"bad {what} {url!r}: give an international host name in its xn-- form, where a "
+            "look-alike letter cannot hide"
+        )
     if not _is_host_name(host):
         raise ConfigError(f"bad {what} {url!r}: {host!r} is not a host name")
     return url
@@ -167,14 +173,9 @@ _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\Z")
 
 def _is_host_name(host: str) -> bool:
     """DNS labels of letters, digits, '-' and '_' (no '%', no empty label; RFC 1035 lengths),
-    an IPv6 literal, or an international name whose IDNA form is such (RFC 5890)."""
+    each 'xn--' label a valid IDNA one (RFC 5890), or an IPv6 literal."""
     if ":" in host:
         return all(c in "0123456789abcdef:." for c in host)  # urlsplit checked the brackets
-    if not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            return False
     labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
     return len(host) <= 254 and all(
         len(label) <= 63 and _LABEL.match(label) and _valid_ace(label) for label in labels
