@@ -13,7 +13,13 @@ import time
 import warnings
 
 from . import _files, _log, cache, profiles
-from .errors import ConfigError, KeyringUnavailable, LoginServiceError
+from .errors import (
+    ConfigError,
+    CredentialsRejected,
+    CredhelperError,
+    KeyringUnavailable,
+    LoginServiceError,
+)
 from .profiles import Profile
 from .tokens import Token
 
@@ -51,21 +57,49 @@ def get_token(profile: str | Profile | None = None, *, refresh: bool = False) ->
     """A token for ``profile`` with more than its refresh margin left, minting one if needed.
 
     Any number of processes asking at once cause one token request: the first takes the
-    lock and mints; the others wait, look at the cache again, and find its token.
+    lock and mints; the others wait, look at the cache again, and find its token. If that
+    request failed, they fail with its error rather than each try again for a whole
+    deadline in turn (the last of them would wait far beyond it).
     """
     chosen = resolve(profile)
     if not refresh:
         token = _fresh_from_cache(chosen)
         if token is not None:
             return token
+    waiting_since = time.time()
     with _mint_lock(chosen):
         if not refresh:
             token = _fresh_from_cache(chosen)
             if token is not None:
                 return token
-        token = mint(chosen, _secret_for(chosen))
+        _raise_failure_since(chosen, waiting_since)
+        token = _mint_sharing_failure(chosen)
         _store(chosen, token)
         return token
+
+
+# The failures a mint shares with the processes waiting on it: the login service's own.
+_SHARED_FAILURES: dict[int, type[CredhelperError]] = {
+    CredentialsRejected.exit_code: CredentialsRejected,
+    LoginServiceError.exit_code: LoginServiceError,
+}
+
+
+def _mint_sharing_failure(profile: Profile) -> Token:
+    try:
+        return mint(profile, _secret_for(profile))
+    except (CredentialsRejected, LoginServiceError) as exc:
+        with contextlib.suppress(OSError):  # best effort: the waiters then try themselves
+            cache.record_failure(profile, exc.exit_code, str(exc))
+        raise
+
+
+def _raise_failure_since(profile: Profile, since: float) -> None:
+    failure = cache.failure_since(profile, since)
+    if failure is not None:
+        exit_code, message = failure
+        _log.debug("the mint this process waited for failed: failing the same way")
+        raise _SHARED_FAILURES[exit_code](message)
 
 
 def forget_token(token: Token | str, profile: str | Profile | None = None) -> bool:

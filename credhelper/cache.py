@@ -89,7 +89,26 @@ def write(profile: Profile, token: Token) -> None:
 
 
 def delete(profile: Profile) -> bool:
+    _files.remove(_path(profile, ".failed"))
     return _files.remove(_path(profile))
+
+
+def record_failure(profile: Profile, exit_code: int, message: str) -> None:
+    """What the last failed mint said (never a secret), for the processes that waited on it."""
+    entry = {"format": FORMAT, "at": time.time(), "exit_code": exit_code, "message": message}
+    _files.write_private(_path(profile, ".failed"), _files.dumps(entry))
+
+
+def failure_since(profile: Profile, since: float) -> tuple[int, str] | None:
+    """(exit code, message) of a mint that failed at ``since`` or later, if one did."""
+    entry = _files.read_private_json(_path(profile, ".failed"))
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+        return None
+    at, code, message = _seconds(entry.get("at")), entry.get("exit_code"), entry.get("message")
+    # Written before the lock was released, so by now; later than now: the clock moved.
+    if at is None or not since <= at <= time.time() or code not in (2, 3):
+        return None
+    return (code, message[:2000]) if isinstance(message, str) and message.isprintable() else None
 
 
 def lock(profile: Profile, timeout: float) -> object:

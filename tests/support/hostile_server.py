@@ -3,8 +3,8 @@
 The first segment of the path picks the misbehaviour, so one server plays every part at once:
 a profile whose base URL is ``{server.url}/trickle-body`` gets its answer one byte at a time.
 It is bounded and stops itself: an answer ends when the client hangs up, when the server
-stops, after ``lifetime`` seconds, or after ``MAX_BYTES`` (an "endless" answer is 64 MiB, far
-beyond the 1 MiB a client should read, yet a client without a cap survives it).
+stops, after ``lifetime`` seconds, or after ``max_bytes`` (an "endless" answer is 64 MiB by
+default, far beyond the 1 MiB a client should read, yet a client without a cap survives it).
 
 Modes:
     trickle-body     200 with a Content-Length of 4096, then one byte every ``interval``
@@ -47,8 +47,10 @@ def _gzip_bomb() -> bytes:
 
 
 class HostileServer(LoopbackServer):
-    def __init__(self, interval: float = 0.2, lifetime: float = 60.0) -> None:
-        self.interval, self.lifetime = interval, lifetime
+    def __init__(
+        self, interval: float = 0.2, lifetime: float = 60.0, max_bytes: int = MAX_BYTES
+    ) -> None:
+        self.interval, self.lifetime, self.max_bytes = interval, lifetime, max_bytes
         self.stopping = threading.Event()
         self.sent: dict[str, int] = {}  # bytes of answer each mode got out before it ended
         self.caught: list[dict[str, object]] = []  # requests that followed a redirect
@@ -99,7 +101,7 @@ def _handler_for(server: HostileServer) -> type[BaseHTTPRequestHandler]:
 
         def _going(self) -> bool:
             return (not server.stopping.is_set() and time.monotonic() < self._ends
-                    and self._sent < MAX_BYTES)  # fmt: skip
+                    and self._sent < server.max_bytes)  # fmt: skip
 
         def _write(self, data: bytes) -> None:
             self.wfile.write(data)

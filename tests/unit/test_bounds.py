@@ -160,13 +160,23 @@ def test_any_retry_after_is_a_wait_or_none(hostile, value: str) -> None:
 # -- through the core and the command line ---------------------------------------------------
 
 
-def test_mint_lock_waiters_outlast_a_mint_stuck_on_a_trickle(
-    hostile, memory_keyring, monkeypatch
+@pytest.fixture
+def environment_profile(monkeypatch: pytest.MonkeyPatch):
+    def point_at(base_url: str) -> None:
+        monkeypatch.setenv("AMPLIFY_CLIENT_ID", "c")
+        monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "s")
+        monkeypatch.setenv("AMPLIFY_BASE_URL", base_url)
+
+    return point_at
+
+
+def test_waiters_share_the_failure_of_the_mint_they_waited_for(
+    hostile, environment_profile, monkeypatch
 ) -> None:
-    monkeypatch.setattr(_core, "LOCK_TIMEOUT", DEADLINE * 3)
-    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "c")
-    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "s")
-    monkeypatch.setenv("AMPLIFY_BASE_URL", hostile.base_url("trickle-body"))
+    # Without sharing, each waiter would try for a whole deadline in turn, and the third
+    # would give up on the lock (1.5 deadlines) with "another process has been minting".
+    monkeypatch.setattr(_core, "LOCK_TIMEOUT", DEADLINE * 1.5)
+    environment_profile(hostile.base_url("trickle-body"))
     failures: list[BaseException] = []
 
     def ask() -> None:
@@ -175,14 +185,21 @@ def test_mint_lock_waiters_outlast_a_mint_stuck_on_a_trickle(
         except LoginServiceError as exc:
             failures.append(exc)
 
-    askers = [threading.Thread(target=ask) for _ in range(2)]
+    askers = [threading.Thread(target=ask) for _ in range(3)]
     for asker in askers:
         asker.start()
     for asker in askers:
-        asker.join(ENDS_WITHIN * 2)
-    # The second waited for the first's whole deadline, then tried itself: never "gave up".
-    assert [f"no complete answer within {DEADLINE:g} s" in str(f) for f in failures] == [True] * 2
-    assert hostile.requests == ["trickle-body"] * 2
+        asker.join(ENDS_WITHIN)
+    said = f"no complete answer within {DEADLINE:g} s"
+    assert [said in str(failure) for failure in failures] == [True] * 3, failures
+    assert hostile.requests == ["trickle-body"]  # one request, its failure told to all
+
+
+def test_a_failure_before_a_call_began_is_not_shared(hostile, environment_profile) -> None:
+    environment_profile(hostile.base_url("status:503"))
+    for _ in range(2):
+        assert isinstance(_outcome(get_token), LoginServiceError)
+    assert hostile.requests == ["status:503"] * 6  # each call its own three attempts
 
 
 def test_the_real_lock_timeout_outlasts_the_real_deadline() -> None:
