@@ -42,7 +42,7 @@ RETRY_AFTER_CAP = 10.0
 MAX_ANSWER = 1 << 20  # bytes: a token answer is a few kilobytes
 _RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
 _PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
-                    "all_proxy")  # fmt: skip
+                    "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
 
 
 def send(
@@ -251,14 +251,15 @@ def _client(verify: ssl.SSLContext | bool, transport: httpx.BaseTransport | None
     try:
         return httpx.Client(verify=verify, transport=transport, follow_redirects=False)
     except (ValueError, ImportError, httpx.InvalidURL) as exc:  # the proxy variables
-        named = next((name for name in _PROXY_VARIABLES if os.environ.get(name)), "the proxy")
+        named = ", ".join(name for name in _PROXY_VARIABLES if os.environ.get(name))
         why = (
             "a SOCKS proxy needs `pip install 'httpx[socks]'`"
             if isinstance(exc, ImportError)
-            else "not an http://, https:// or socks5:// URL with a valid host and port"
+            else "a proxy that is no http://, https:// or socks5:// URL with a valid host and "
+            "port, or a NO_PROXY entry that is no host"
         )
-        # The proxy URL itself is not shown: it may hold the proxy's password.
-        raise ConfigError(f"cannot use the proxy in {named} ({why}): fix or unset it") from exc
+        # The values are not shown: a proxy URL may hold the proxy's password.
+        raise ConfigError(f"cannot use the proxy settings {named} ({why}): fix them") from exc
 
 
 # -- failures and waits -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import threading
 import time
 from urllib.parse import quote
 
+import httpx
 import pytest
 from support.hostile_server import HostileServer
 
@@ -227,6 +228,47 @@ def test_login_against_a_trickle_exits_3_and_saves_nothing(
     )
     assert time.monotonic() - started < ENDS_WITHIN
     assert profiles.load_all() == {} and memory_keyring.entries == {}
+
+
+class _Raw(httpx.SyncByteStream):
+    """A body as the network gives it (httpx reads and decodes a ``content=`` body at once)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def __iter__(self):
+        yield self._data
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "message"),
+    [
+        ("br", b"\x1b\x00", "the login service's answer is in an unknown encoding 'br'"),
+        ("gzip", b"\x1f\x8bnot gzip at all", "the login service's gzip answer is corrupt"),
+    ],
+)
+def test_an_answer_in_an_encoding_not_asked_for(encoding: str, body: bytes, message: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        assert request.headers["Accept-Encoding"] == "identity"
+        return httpx.Response(200, headers={"Content-Encoding": encoding}, stream=_Raw(body))
+
+    request = build_token_request(make_profile(name="h", client_id="c"), "s")
+    with pytest.raises(LoginServiceError, match=f"^{message}$"):
+        _http.send(request, timeout=1, transport=httpx.MockTransport(answer))
+
+
+def test_a_gzip_answer_within_the_cap_is_read() -> None:
+    import gzip
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"},
+                              stream=_Raw(gzip.compress(b'{"ok": 1}')))  # fmt: skip
+
+    request = build_token_request(make_profile(name="h", client_id="c"), "s")
+    assert _http.send(request, timeout=1, transport=httpx.MockTransport(answer)) == (
+        200,
+        b'{"ok": 1}',
+    )
 
 
 def test_a_bad_token_url_only_httpx_refuses_is_a_usage_error() -> None:

@@ -327,18 +327,25 @@ def test_an_unusable_ssl_cert_file_is_one_clear_line(run_cli, logged_in, monkeyp
 
 
 @pytest.mark.parametrize(
-    ("variable", "value", "why"),
+    ("variables", "why"),
     [
-        ("HTTPS_PROXY", "socks5://user:pw@127.0.0.1:1", "a SOCKS proxy needs `pip install"),
-        ("HTTP_PROXY", "http://user:pw@[::1", "not an http://, https:// or socks5:// URL"),
-        ("ALL_PROXY", "ftp://user:pw@proxy.example", "not an http://, https:// or socks5:// URL"),
+        ({"HTTPS_PROXY": "socks5://user:pw@127.0.0.1:1"}, "a SOCKS proxy needs `pip install"),
+        ({"HTTP_PROXY": "http://user:pw@[::1"}, "a proxy that is no http://, https:// or"),
+        ({"ALL_PROXY": "ftp://user:pw@proxy.example"}, "a proxy that is no http://, https://"),
+        ({"HTTPS_PROXY": "http://user:pw@127.0.0.1:1", "NO_PROXY": "[::1"}, "or a NO_PROXY entry"),
     ],
 )
-def test_an_unusable_proxy_variable_is_exit_1_without_its_password(
-    run_cli, logged_in, monkeypatch, variable: str, value: str, why: str
+def test_unusable_proxy_settings_are_exit_1_without_the_password(
+    run_cli, logged_in, monkeypatch, variables: dict[str, str], why: str
 ) -> None:
-    monkeypatch.setenv(variable, value)
+    from credhelper import _http
+
+    for name in _http._PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
     result = run_cli("token", "--refresh")
     assert result.code == 1
-    assert result.err.startswith(f"amplify-credhelper: error: cannot use the proxy in {variable} (")
+    named = ", ".join(variables)
+    assert result.err.startswith(f"amplify-credhelper: error: cannot use the proxy settings {named} (")
     assert why in result.err and "pw" not in result.err and result.err.count("\n") == 1
