@@ -254,7 +254,8 @@ def test_any_number_option_logs_in_or_is_exit_1(run_cli, endpoint, memory_keyrin
     if value.startswith("-"):
         value = " " + value  # a leading '-' would read as an option: argparse's own rule
     result = run_cli(*login_argv(endpoint, f"{option}={value}"), stdin="test-secret")
-    assert result.code in (0, 1), result
+    assert result.code in (0, 1, 3), result  # 3: a timeout too short for even loopback
+    assert result.code != 3 or "timed out" in result.err
     assert "internal error" not in result.err and result.err.count("\n") <= 1
 
 
