@@ -1,5 +1,6 @@
 """The core's two questions, "a valid token for profile P" and "this token was refused",
-plus proving and saving a new profile (login) and removing one (logout).
+plus proving and saving a new profile (login), removing one (logout), and handing a secret
+profile's client secret to a tool that must be given the secret itself.
 
 A cache hit touches only the profile file and the cache file: keyring and httpx are imported
 on a miss, when a token has to be minted.
@@ -12,10 +13,15 @@ import os
 import time
 import warnings
 
-from . import _log, cache, profiles
+from . import _log, cache
+from ._select import load_profile
 from .errors import ConfigError, CredentialsRejected, CredhelperError, LoginServiceError
 from .profiles import Profile
 from .tokens import Token
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 # Waiters outlast the one minting: its request ends within _http.DEADLINE (30 s), retries
 # and the answer's body included, so a waiter never gives up on a mint that may still succeed.
@@ -26,20 +32,6 @@ class CacheWarning(UserWarning):
     """The token cache could not be used; tokens still work, each call mints one."""
 
 
-def resolve(profile: str | Profile | None = None) -> Profile:
-    """The profile a name stands for; with None, the one in use (see ``profiles.select``)."""
-    return profile if isinstance(profile, Profile) else profiles.select(profile)
-
-
-def list_profiles() -> list[Profile]:
-    """Every profile: the one AMPLIFY_CLIENT_ID/_SECRET define (if set) first, then the stored
-    ones by name."""
-    found = [stored for _, stored in sorted(profiles.load_all().items())]
-    if profiles.environment_defined():
-        found.insert(0, profiles.from_environment(os.environ))
-    return found
-
-
 def get_token(profile: str | Profile | None = None, *, refresh: bool = False) -> Token:
     """A token for ``profile`` with more than its refresh margin left, minting one if needed.
 
@@ -48,13 +40,13 @@ def get_token(profile: str | Profile | None = None, *, refresh: bool = False) ->
     request failed, they fail with its error rather than each try again for a whole
     deadline in turn (the last of them would wait far beyond it).
     """
-    chosen = resolve(profile)
+    chosen = load_profile(profile)
     if not refresh:
         token = _fresh_from_cache(chosen)
         if token is not None:
             return token
     waiting_since = time.time()
-    with _mint_lock(chosen):
+    with _MintLock(chosen):
         if not refresh:
             token = _fresh_from_cache(chosen)
             if token is not None:
@@ -95,7 +87,7 @@ def forget_token(token: Token | str, profile: str | Profile | None = None) -> bo
     Only a match is dropped, so a stale refusal never throws away a newer token that another
     process has minted meanwhile.
     """
-    chosen = resolve(profile)
+    chosen = load_profile(profile)
     value = token.access_token if isinstance(token, Token) else token
     cached = cache.read(chosen)
     if cached is None or cached.access_token != value:
@@ -154,6 +146,17 @@ def _fresh_from_cache(profile: Profile) -> Token | None:
     return None
 
 
+def client_secret(profile: str | Profile | None = None) -> str:
+    """The client secret of a secret profile, for a tool that must be given the secret itself
+    (a registry takes client id and secret): from the keyring, or AMPLIFY_CLIENT_SECRET."""
+    chosen = load_profile(profile)
+    if chosen.uses_key:
+        raise ConfigError(
+            f"profile {chosen.name!r} uses a private key: it has no client secret to give"
+        )
+    return _secret_for(chosen)
+
+
 def _secret_for(profile: Profile) -> str:
     if profile.from_environment:
         return os.environ["AMPLIFY_CLIENT_SECRET"]
@@ -196,18 +199,18 @@ def _store(profile: Profile, token: Token) -> None:
         )
 
 
-class _mint_lock:
+class _MintLock:
     """The profile's cross-process lock; without a usable lock folder, go on unlocked."""
 
     def __init__(self, profile: Profile) -> None:
         self._profile = profile
-        self._lock: object = None
+        self._lock: BaseFileLock | None = None
 
     def __enter__(self) -> None:
         started = time.monotonic()
         try:
             lock = cache.lock(self._profile, LOCK_TIMEOUT)
-            lock.acquire()  # type: ignore[attr-defined]
+            lock.acquire()
         except TimeoutError as exc:  # filelock.Timeout, itself an OSError: test it first
             raise LoginServiceError(
                 f"another process has been minting a token for {self._profile.name!r} for "
@@ -222,4 +225,4 @@ class _mint_lock:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._lock is not None:
-            self._lock.release()  # type: ignore[attr-defined]
+            self._lock.release()

@@ -86,7 +86,7 @@ class _Failure:
 
 
 def _url(url: str) -> httpx.URL:
-    # profiles.check_url refuses what it can without httpx; this catches what httpx alone
+    # _urls.check_url refuses what it can without httpx; this catches what httpx alone
     # refuses (an IDNA rule), as a usage error rather than an internal one.
     try:
         parsed = httpx.URL(url)

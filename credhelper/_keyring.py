@@ -159,10 +159,10 @@ def _migrated(profile: Profile) -> str | None:
 def _needed_elsewhere(profile: Profile, value: str) -> bool:
     """Whether another stored profile may still read ``value`` from 0.1.0's shared entry:
     one of the same client and token URL, of the value's kind, with no entry of its own."""
-    from . import profiles
+    from . import config
 
     try:
-        stored = profiles.load_all()
+        stored = config.load_all()
     except ConfigError:
         return True  # the profiles cannot be read: keep what they might need
     return any(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 
-from . import _files, _keyring, _log, cache, profiles
+from . import _files, _keyring, _log, cache, config
 from .errors import ConfigError, KeyringUnavailable
 
 TYPE_CHECKING = False
@@ -30,7 +30,7 @@ def save_login(profile: Profile, secret: str) -> None:
     """Keep ``profile`` in config.json and its secret (unless its key stays in its file) in
     the keyring, then drop the entries it no longer reads."""
     with _config_lock():
-        stored = profiles.load_all()
+        stored = config.load_all()
         previous = stored.get(profile.name)
         with _staged_config({**stored, profile.name: profile}) as staged:
             undo = (
@@ -45,7 +45,7 @@ def save_login(profile: Profile, secret: str) -> None:
 def remove_profile(profile: Profile) -> None:
     """Remove the secret, the cached token and the profile from config.json."""
     with _config_lock():
-        remaining = {k: v for k, v in profiles.load_all().items() if k != profile.name}
+        remaining = {k: v for k, v in config.load_all().items() if k != profile.name}
         with _staged_config(remaining) as staged:
             if profile.key_file is None:
                 undo = _keyring.delete_secret(profile)
@@ -107,9 +107,9 @@ def _forget_stored_secret(profile: Profile) -> None:
 
 def _staged_config(stored: dict[str, Profile]) -> _files.Staged:
     try:
-        return profiles.stage_all(stored)
+        return config.stage_all(stored)
     except OSError as exc:
-        raise _cannot("write", profiles.config_path(), exc) from exc
+        raise _cannot("write", config.path(), exc) from exc
 
 
 def _commit(
@@ -144,7 +144,7 @@ def _config_lock() -> contextlib.AbstractContextManager[object]:
     go on: the write then fails with its own clear error."""
     import filelock
 
-    path = profiles.config_path() + ".lock"
+    path = config.path() + ".lock"
     try:
         _files.ensure_private_dir(os.path.dirname(path))
         lock = filelock.FileLock(path, timeout=LOCK_TIMEOUT, mode=0o600)

@@ -13,7 +13,18 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
-LOOPBACK = ("127.0.0.1", "::1", "localhost")  # where plain http may go: nothing travels
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+PLAIN_HTTP_RULE = "plain http is allowed for 127.0.0.1, ::1 and localhost only"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or address, with any ``:port``; IPv6 in brackets or not) is
+    this machine: 127.0.0.1, ::1 or localhost. Only there may a token travel in plain http."""
+    if host.startswith("["):
+        name = host[1 : host.index("]")] if "]" in host else ""
+    else:
+        name = host if host.count(":") > 1 else host.partition(":")[0]
+    return name.lower() in _LOOPBACK
 
 
 def check_url(url: str, what: str, *, query: bool = False) -> str:
@@ -35,10 +46,9 @@ def check_url(url: str, what: str, *, query: bool = False) -> str:
         raise ConfigError(f"bad {what} {url!r}: expected an https:// URL")
     if port == 0:
         raise ConfigError(shape)
-    if parts.scheme == "http" and host not in LOOPBACK:
+    if parts.scheme == "http" and not is_loopback(host):
         raise ConfigError(
-            f"refusing {what} {url!r}: secrets only travel over https (plain http is allowed "
-            "for 127.0.0.1, ::1 and localhost only)"
+            f"refusing {what} {url!r}: secrets only travel over https ({PLAIN_HTTP_RULE})"
         )
     if "@" in parts.netloc or parts.fragment or "#" in url:
         raise ConfigError(f"bad {what} {url!r}: no user, password or #fragment allowed")

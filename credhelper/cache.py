@@ -17,6 +17,8 @@ from .tokens import MAX_LIFETIME, Token, is_bearer_token, is_org_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
     from .profiles import Profile
 
 FORMAT = 1
@@ -45,6 +47,7 @@ def read(profile: Profile) -> Token | None:
     ):
         return None
     access_token, org_id = entry.get("access_token"), entry.get("org_id")
+    # The org id lands in a header and in `export AMPLIFY_TENANT_ID=...`: digits only.
     if not is_bearer_token(access_token) or not (org_id is None or is_org_id(org_id)):
         return None
     issued_at, expires_at = _seconds(entry.get("issued_at")), _seconds(entry.get("expires_at"))
@@ -56,14 +59,15 @@ def read(profile: Profile) -> Token | None:
 
 
 def _seconds(value: object) -> float | None:
-    """A finite number of Unix seconds, or None (NaN, infinity, a string, a bool...)."""
+    """A Unix time from the file, or None: NaN, infinity, a string, a bool, before 1970 or
+    beyond year 5138 (a hand-edited file, or a bug)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
         seconds = float(value)
     except OverflowError:  # an integer of hundreds of digits
         return None
-    return seconds if math.isfinite(seconds) else None
+    return seconds if math.isfinite(seconds) and 0 <= seconds < 1e11 else None
 
 
 def _plausible(issued_at: float, expires_at: float) -> bool:
@@ -111,7 +115,7 @@ def failure_since(profile: Profile, since: float) -> tuple[int, str] | None:
     return (code, message[:2000]) if isinstance(message, str) and message.isprintable() else None
 
 
-def lock(profile: Profile, timeout: float) -> object:
+def lock(profile: Profile, timeout: float) -> BaseFileLock:
     """A cross-process lock for minting ``profile``'s token (a context manager).
 
     filelock uses flock() on Unix, which the kernel releases when the holder dies, so a

@@ -12,9 +12,9 @@ import httpx
 import pytest
 from support.hostile_server import HostileServer
 
-from credhelper import ConfigError, LoginServiceError, _core, _http, get_token, profiles
+from credhelper import ConfigError, LoginServiceError, _core, _http, config, get_token
+from credhelper._validate import make_profile
 from credhelper.oauth import build_token_request, parse_token_response
-from credhelper.profiles import make_profile
 
 REAL_DEADLINE = _http.DEADLINE  # read before the fixture below shortens it
 DEADLINE = 1.5
@@ -223,7 +223,7 @@ def test_login_against_a_trickle_exits_3_and_saves_nothing(
         f"{DEADLINE:g} s; check the network and the URL, or try again later\n"
     )
     assert time.monotonic() - started < ENDS_WITHIN
-    assert profiles.load_all() == {} and memory_keyring.entries == {}
+    assert config.load_all() == {} and memory_keyring.entries == {}
 
 
 class _Raw(httpx.SyncByteStream):

@@ -19,7 +19,7 @@ from keyring.errors import KeyringLocked
 from support.require import need
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import CacheWarning, _core, _files, cache, forget_token, profiles
+from credhelper import CacheWarning, _core, _files, cache, config, forget_token
 
 
 class SmallFileSystem:
@@ -65,7 +65,7 @@ def endpoint() -> TokenEndpoint:
 def _snapshot(memory_keyring) -> tuple[dict, bytes | None, list[str]]:
     """The keyring, config.json and what else is in the config folder (lock files are made
     once and stay, as the cache's do)."""
-    path = Path(profiles.config_path())
+    path = Path(config.path())
     folder = path.parent
     return (
         dict(memory_keyring.entries),
@@ -88,7 +88,7 @@ def test_login_where_nothing_can_be_written_saves_nothing(
     small_fs.fill() if state == "full" else small_fs.remount("ro")
     result = run_cli(*login_argv(endpoint), stdin="test-secret")
     why = "No space left on device" if state == "full" else "Read-only file system"
-    assert (result.code, result.err) == (1, _error(profiles.config_path(), why))
+    assert (result.code, result.err) == (1, _error(config.path(), why))
     assert memory_keyring.entries == {}
 
 
@@ -114,7 +114,7 @@ def test_logout_where_nothing_can_be_written_keeps_the_profile_and_its_secret(
     small_fs.fill() if state == "full" else small_fs.remount("ro")
     result = run_cli("logout")
     why = "No space left on device" if state == "full" else "Read-only file system"
-    assert (result.code, result.err) == (1, _error(profiles.config_path(), why))
+    assert (result.code, result.err) == (1, _error(config.path(), why))
     assert _snapshot(memory_keyring) == before
     token = run_cli("token", "--refresh")  # the secret is still there to mint with
     assert token.code == 0 and endpoint.token_requests == 2
@@ -138,7 +138,7 @@ def test_forgetting_a_token_in_a_read_only_folder_warns_and_keeps_it(
     run_cli, small_fs, endpoint, memory_keyring
 ) -> None:
     assert run_cli(*login_argv(endpoint), stdin="test-secret").code == 0
-    token = cache.read(profiles.load_all()["default"])
+    token = cache.read(config.load_all()["default"])
     small_fs.remount("ro")
     with pytest.warns(CacheWarning, match=r"cannot forget the refused token \(Read-only file"):
         assert forget_token(token) is False
@@ -184,7 +184,7 @@ def test_a_login_whose_last_step_fails_puts_the_old_secret_back(
     failing_rename(error)
     result = run_cli(*login_argv(endpoint, "--timeout", "5"), stdin="new-secret")
     expected = (
-        f"amplify-credhelper: error: {message.format(config=profiles.config_path())}\n"
+        f"amplify-credhelper: error: {message.format(config=config.path())}\n"
         if message
         else "amplify-credhelper: interrupted\n"
     )
@@ -217,7 +217,7 @@ def test_a_logout_whose_last_step_fails_puts_the_secret_back(
     before = _snapshot(memory_keyring)[:2]
     failing_rename(EIO)
     result = run_cli("logout")
-    assert (result.code, result.err) == (1, _error(profiles.config_path(), "Input/output error"))
+    assert (result.code, result.err) == (1, _error(config.path(), "Input/output error"))
     assert _snapshot(memory_keyring)[:2] == before
     assert run_cli("token", "--refresh").code == 0
 
@@ -249,7 +249,7 @@ def test_a_cached_token_that_cannot_be_removed_stops_the_logout(
 
     monkeypatch.setattr(cache, "delete", busy)
     result = run_cli("logout")
-    path = cache.path(profiles.load_all()["default"])
+    path = cache.path(config.load_all()["default"])
     assert (result.code, result.err) == (
         1,
         f"amplify-credhelper: error: cannot remove {path}: Device or resource busy\n",

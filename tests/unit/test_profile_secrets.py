@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import profiles
+from credhelper import config
 
 CLIENT = "test-client"
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -111,7 +111,7 @@ def test_logging_out_either_leaves_the_other_working(
     assert run_cli("logout", "--profile", gone).code == 0
     assert refresh(kept) == _sends(kind)
     assert run_cli("logout", "--profile", kept).code == 0
-    assert memory_keyring.entries == {} and profiles.load_all() == {}
+    assert memory_keyring.entries == {} and config.load_all() == {}
 
 
 @pytest.mark.parametrize("again", ["a", "b"])
@@ -131,7 +131,7 @@ def test_logout_all_removes_every_entry(run_cli, login, memory_keyring, first, s
     login("b", second)
     result = run_cli("logout", "--all")
     assert result.code == 0 and result.out.count("Logged out") == 2
-    assert memory_keyring.entries == {} and profiles.load_all() == {}
+    assert memory_keyring.entries == {} and config.load_all() == {}
 
 
 def test_a_new_client_id_retires_the_old_entry(run_cli, endpoint, memory_keyring) -> None:
@@ -163,7 +163,7 @@ def test_a_hand_edited_token_url_never_gets_the_secret(
 
 def _write_config(stored: dict[str, dict]) -> None:
     """config.json as 0.1.0 wrote it."""
-    path = profiles.config_path()
+    path = config.path()
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
     Path(path).write_text(json.dumps({"profiles": stored}))
     os.chmod(path, 0o600)
