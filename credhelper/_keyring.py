@@ -162,9 +162,12 @@ def _needed_elsewhere(profile: Profile, value: str) -> bool:
     from . import config
 
     try:
-        stored = config.load_all()
+        found = config.read()
     except ConfigError:
         return True  # the profiles cannot be read: keep what they might need
+    if found.broken:
+        return True  # a profile that cannot be read now may be one that needs it once fixed
+    stored = found.profiles
     return any(
         other.name != profile.name
         and other.key_file is None

@@ -271,3 +271,21 @@ def test_a_keyring_that_cannot_copy_still_serves_the_0_1_0_secret(
     monkeypatch.setattr(memory_keyring, "set_password", refuse)
     assert refresh("a") == "secret"
     assert memory_keyring.entries == {_legacy(endpoint): "test-secret"}  # nothing lost
+
+
+def test_a_0_1_0_entry_stays_while_a_profile_cannot_be_read(
+    refresh, endpoint, memory_keyring
+) -> None:
+    # b has a hand-edited mistake: once fixed, it may need the shared entry too.
+    _write_config(
+        {
+            "a": {"client_id": CLIENT, "base_url": endpoint.base_url},
+            "b": {"client_id": CLIENT, "base_url": endpoint.base_url, "timeout": "soon"},
+        }
+    )
+    memory_keyring.entries[_legacy(endpoint)] = "test-secret"
+    assert refresh("a") == "secret"
+    assert memory_keyring.entries == {
+        _legacy(endpoint): "test-secret",
+        _own(endpoint, "a"): "test-secret",
+    }
