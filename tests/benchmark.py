@@ -13,12 +13,15 @@ tests check behaviour, this reports speed.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -41,7 +44,10 @@ def main() -> None:
         action="store_true",
         help="skip the HTTPie-only venv that shows what installing the plugin costs",
     )
+    parser.add_argument("--measure-auth", type=int, help=argparse.SUPPRESS)  # the child's side
     args = parser.parse_args()
+    if args.measure_auth:
+        return print(json.dumps(measure_auth(args.measure_auth)))
     with tempfile.TemporaryDirectory(prefix="amplify-bench-") as scratch:
         venv = args.venv or _install(Path(scratch) / "venv", str(REPO), "httpie")
         if not args.no_httpie_baseline:
@@ -81,6 +87,7 @@ class Bench:
         self._login()
         print(f"token requests made by one login: {self.endpoint.token_requests - before}")
         self._timings(runs)
+        self._python_api(runs)
         self._imports()
         self._cold_race(concurrent)
         self._httpie(runs, self.plain_venv)
@@ -138,6 +145,21 @@ class Bench:
         for name, times in samples.items():
             median = statistics.median(times)
             print(f"  {name:34s} {median * 1000:7.1f} ms  {median / base:5.2f}x")
+
+    def _python_api(self, runs: int) -> None:
+        """What the auths cost per request on a cache hit, against a static two-header auth."""
+        done = subprocess.run(
+            [str(self.bin / "python"), __file__, "--measure-auth", str(runs)],
+            env=self.env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        figures = json.loads(done.stdout)
+        print(
+            "per request on a cache hit, median (ratio to a static two-header auth; goal 2x, limit 3x):"
+        )
+        for name, (ours, static) in figures.items():
+            print(
+                f"  {name:34s} {ours * 1e6:7.2f} us vs {static * 1e6:6.2f} us  {ours / static:5.2f}x"
+            )
 
     def _imports(self) -> None:
         env = {**self.env, "PYTHONPROFILEIMPORTTIME": "1"}
@@ -223,6 +245,92 @@ class Bench:
         rows = [line.split("|") for line in done.stderr.splitlines() if "| httpie_amplify" in line]
         # Top-level rows only: HTTPie imports the package, then the plugin class on first access.
         return sum(int(row[1]) for row in rows if row[2].startswith(" httpie_amplify")) / 1000
+
+
+def measure_auth(rounds: int, calls: int = 2000) -> dict[str, tuple[float, float]]:
+    """Run inside the venv: the median time per call of each auth and of its static twin.
+
+    "flow" drives the httpx auth flow by hand (the auth's own cost, nothing else); "client" is a
+    whole request through httpx.Client over a mock transport; "requests" calls the requests auth
+    on a prepared request. Rounds alternate between the two of each pair.
+    """
+    import httpx
+    import requests
+    from httpie_amplify import AmplifyRequestsAuth
+
+    import credhelper
+
+    token = credhelper.get_token()
+    bearer, org = f"Bearer {token.access_token}", token.org_id or "1"
+
+    class StaticAuth(httpx.Auth):
+        def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+            request.headers["Authorization"] = bearer
+            request.headers["X-Axway-Tenant-Id"] = org
+            yield request
+
+    class StaticRequestsAuth(requests.auth.AuthBase):
+        def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+            request.headers["Authorization"] = bearer
+            request.headers["X-Axway-Tenant-Id"] = org
+            return request
+
+    url, ok = "https://apicentral.axway.com/apis", httpx.Response(200)
+
+    def flow(auth: httpx.Auth) -> Callable[[], float]:
+        def run() -> float:
+            batch = [httpx.Request("GET", url) for _ in range(calls)]
+            started = time.perf_counter()
+            for request in batch:
+                steps = auth.sync_auth_flow(request)
+                next(steps)
+                with contextlib.suppress(StopIteration):
+                    steps.send(ok)
+            return (time.perf_counter() - started) / calls
+
+        return run
+
+    def client(auth: httpx.Auth) -> Callable[[], float]:
+        session = httpx.Client(auth=auth, transport=httpx.MockTransport(lambda r: ok))
+
+        def run() -> float:
+            started = time.perf_counter()
+            for _ in range(calls // 4):
+                session.get(url)
+            return (time.perf_counter() - started) / (calls // 4)
+
+        return run
+
+    def prepared(auth: requests.auth.AuthBase) -> Callable[[], float]:
+        def run() -> float:
+            batch = [requests.Request("GET", url).prepare() for _ in range(calls)]
+            started = time.perf_counter()
+            for request in batch:
+                auth(request)
+            return (time.perf_counter() - started) / calls
+
+        return run
+
+    pairs = {
+        "httpx AmplifyAuth (flow alone)": (flow(credhelper.AmplifyAuth()), flow(StaticAuth())),
+        "httpx.Client request, mock transport": (
+            client(credhelper.AmplifyAuth()),
+            client(StaticAuth()),
+        ),
+        "requests AmplifyRequestsAuth": (
+            prepared(AmplifyRequestsAuth()),
+            prepared(StaticRequestsAuth()),
+        ),
+    }
+    figures = {}
+    for name, (ours, static) in pairs.items():
+        ours(), static()  # warm-up: the first request mints nothing but loads the profile
+        samples: tuple[list[float], list[float]] = ([], [])
+        for _ in range(rounds):
+            samples[0].append(ours())
+            samples[1].append(static())
+        figures[name] = (statistics.median(samples[0]), statistics.median(samples[1]))
+    return figures
 
 
 def interleaved(

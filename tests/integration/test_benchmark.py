@@ -42,3 +42,5 @@ def test_benchmark_runs_and_counts_requests_and_imports() -> None:
         in out
     )
     assert "amplify-credhelper token" in out and "x\n" in out
+    for auth in ("httpx AmplifyAuth (flow alone)", "requests AmplifyRequestsAuth"):
+        assert f"  {auth}" in out  # the per-request cost next to a static auth
