@@ -47,8 +47,10 @@ def read(profile: Profile) -> Token | None:
     ):
         return None
     access_token, org_id = entry.get("access_token"), entry.get("org_id")
+    if not isinstance(access_token, str) or not is_bearer_token(access_token):
+        return None
     # The org id lands in a header and in `export AMPLIFY_TENANT_ID=...`: digits only.
-    if not is_bearer_token(access_token) or not (org_id is None or is_org_id(org_id)):
+    if not (org_id is None or is_org_id(org_id)):
         return None
     issued_at, expires_at = _seconds(entry.get("issued_at")), _seconds(entry.get("expires_at"))
     if issued_at is None or expires_at is None or not _plausible(issued_at, expires_at):
