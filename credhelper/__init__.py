@@ -11,7 +11,7 @@ from ._core import CacheWarning, client_secret, get_token
 from ._memory import forget_token, get_token_async
 from ._policy import Authorizer
 from ._select import list_profiles, load_profile
-from ._validate import is_loopback
+from ._urls import is_loopback
 from .config import update_settings
 from .errors import (
     ConfigError,

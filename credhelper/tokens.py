@@ -10,6 +10,7 @@ from ._record import Record
 # RFC 6750 section 2.1: the characters a bearer token may hold. Anything else (spaces, quotes,
 # control characters) would break a header, a git answer or a shell line, so it is refused.
 _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
+MAX_LIFETIME = 366 * 86400  # a token living beyond a year is a broken answer, not a gift
 
 
 class Token(Record):
