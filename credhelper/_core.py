@@ -40,20 +40,27 @@ def get_token(profile: str | Profile | None = None, *, refresh: bool = False) ->
     request failed, they fail with its error rather than each try again for a whole
     deadline in turn (the last of them would wait far beyond it).
     """
-    chosen = load_profile(profile)
+    return token_for(load_profile(profile), refresh=refresh)
+
+
+def token_for(profile: Profile, *, refresh: bool = False, asked_at: float | None = None) -> Token:
+    """``get_token`` for a chosen profile. ``asked_at`` (Unix seconds) is when the caller began
+    to wait, if earlier than now: a caller queued behind a lock of its own process (the API's
+    token holder) shares a mint that failed since then, like a process queued on the file lock.
+    """
     if not refresh:
-        token = _fresh_from_cache(chosen)
+        token = _fresh_from_cache(profile)
         if token is not None:
             return token
-    waiting_since = time.time()
-    with _MintLock(chosen):
+    waiting_since = time.time() if asked_at is None else asked_at
+    with _MintLock(profile):
         if not refresh:
-            token = _fresh_from_cache(chosen)
+            token = _fresh_from_cache(profile)
             if token is not None:
                 return token
-        _raise_failure_since(chosen, waiting_since)
-        token = _mint_sharing_failure(chosen)
-        _store(chosen, token)
+        _raise_failure_since(profile, waiting_since)
+        token = _mint_sharing_failure(profile)
+        _store(profile, token)
         return token
 
 
