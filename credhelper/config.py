@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 
 from . import _files
 from ._record import Record
@@ -132,13 +133,21 @@ def unusable(names: list[str]) -> ConfigError:
 
 
 def _read_bytes(file: str) -> bytes | None:
+    # O_NONBLOCK: a FIFO in the file's place must not hang every command; it is refused below.
     try:
-        with open(file, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigError(f"{file} is not a regular file: remove it")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            raw = handle.read(MAX_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(f"cannot read {file}: {exc.strerror or exc}") from exc
     if len(raw) > MAX_BYTES:
         raise ConfigError(f"{file} is larger than {MAX_BYTES >> 20} MiB: fix or remove it")
     return raw

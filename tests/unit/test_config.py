@@ -105,8 +105,28 @@ def test_the_environment_profile_needs_no_readable_config_file(monkeypatch) -> N
 
 def test_an_unreadable_folder_entry_is_a_config_error() -> None:
     os.makedirs(config.path())  # a folder where the file should be
-    with pytest.raises(ConfigError, match=r"^cannot read .*config\.json: Is a directory$"):
+    with pytest.raises(ConfigError, match=r"^.*config\.json is not a regular file: remove it$"):
         config.read()
+
+
+def test_a_fifo_in_the_config_files_place_is_refused_at_once() -> None:
+    import threading
+
+    os.makedirs(os.path.dirname(config.path()), mode=0o700)
+    os.mkfifo(config.path(), 0o600)  # a plain open() would wait for a writer forever
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            config.read()
+        except ConfigError as exc:
+            errors.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(10)
+    assert not reader.is_alive(), "reading config.json hung on a FIFO"
+    assert [str(e) for e in errors] == [f"{config.path()} is not a regular file: remove it"]
 
 
 # -- one bad profile: only that profile fails, with a message naming it -----------------------
