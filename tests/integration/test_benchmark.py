@@ -42,3 +42,9 @@ def test_benchmark_runs_and_counts_requests_and_imports() -> None:
         in out
     )
     assert "amplify-credhelper token" in out and "x\n" in out
+    # Instructions are counted next to the wall-clock ratios, on the real interpreter binary.
+    assert "instructions (callgrind)" in out
+    assert f"(callgrind) running {Path(sys.executable).resolve()}\n" in out
+    for command in ("token", "header", "env"):
+        row = next(line for line in out.splitlines() if f"amplify-credhelper {command} " in line)
+        assert row.count("x") == 2, row  # a wall-clock ratio and an instruction ratio
