@@ -8,7 +8,9 @@ parse, so they are replaced here, not passed on.
 
 from __future__ import annotations
 
+import base64
 import errno
+import hashlib
 import os
 import stat
 import time
@@ -30,9 +32,10 @@ if TYPE_CHECKING:
 
     SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
-# RFC 7523 §3 wants a short-lived assertion; two minutes outlast a slow request and a little
-# clock skew, and limit what a copied assertion is worth.
-LIFETIME = 120
+# RFC 7523 §3 wants a short-lived assertion. Keycloak refuses one issued more than 60 s ago
+# (its token.endpoint.auth.signing.max.exp default; measured on Keycloak 26.7), so a longer
+# `exp` would buy nothing; 60 s is also what Axway's own agent SDK sends.
+LIFETIME = 60
 MIN_RSA_BITS = 2048  # RFC 7518 §3.3: RS256 keys MUST have at least 2048 bits
 MAX_KEY_FILE = 1 << 16  # a PEM key is a few kilobytes; never read a huge or endless file
 
@@ -97,8 +100,11 @@ def no_passphrase(source: str) -> Callable[[], str]:
 
 def sign(pem: str, client_id: str, audience: str, now: float | None = None) -> str:
     """A fresh client assertion for ``client_id`` (RFC 7523 §3): the client is both issuer and
-    subject, the audience is the realm's issuer URL, and a new ``jti`` makes it single-use.
-    ``pem`` comes from ``private_pem``, which validated it."""
+    subject, the audience is the realm's issuer URL (one value: Keycloak refuses a list of
+    several), and a new ``jti`` makes it single-use. ``pem`` comes from ``private_pem``, which
+    validated it. The ``kid`` header names the key as Keycloak names an uploaded one, so a
+    client that holds several keys (a rotation) checks the right one: without it, Keycloak
+    tries only the first."""
     source = f"the private key of client {client_id}"
     data = pem.encode("ascii", "replace")
     key = _signing_key(_load(data, source, no_passphrase(source), checked=True), source)
@@ -111,7 +117,16 @@ def sign(pem: str, client_id: str, audience: str, now: float | None = None) -> s
         "exp": issued + LIFETIME,
         "jti": str(uuid.uuid4()),
     }
-    return jwt.encode(claims, key, algorithm=_algorithm(key))
+    return jwt.encode(claims, key, algorithm=_algorithm(key), headers={"kid": key_id(key)})
+
+
+def key_id(key: SigningKey) -> str:
+    """Keycloak's id of the public half of ``key``: base64url(SHA-256(DER SubjectPublicKeyInfo)),
+    unpadded (its KeyUtils.createKeyId). Axway's agent SDK sends the same ``kid``."""
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode("ascii")
 
 
 def _load(

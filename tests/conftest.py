@@ -108,3 +108,13 @@ def amplify(env: dict[str, str], *argv: str, stdin: str = "") -> subprocess.Comp
     """Run the installed `amplify-credhelper` with environment ``env``, as a user would."""
     return subprocess.run([console_script("amplify-credhelper"), *argv], input=stdin, env=env,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def keycloak(tmp_path_factory: pytest.TempPathFactory):
+    """The real Keycloak of this run (tests/support/keycloak*.py): started by the first test that
+    needs it, stopped at the end of the run whatever happens."""
+    from support.keycloak_session import session
+
+    with session(tmp_path_factory.mktemp("keycloak")) as running:
+        yield running

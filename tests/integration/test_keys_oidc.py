@@ -1,5 +1,10 @@
-"""Key-based service accounts against a real, certified OAuth server: oidc-provider with clients
-registered for private_key_jwt from a JWKS, driven through the installed command."""
+"""Key-based service accounts against a second, certified implementation: oidc-provider with
+clients registered for private_key_jwt from a JWKS, driven through the installed command.
+
+Keycloak (test_keycloak_keys.py) is the reference for every key registration, format and
+refusal; this stays because oidc-provider is stricter where Keycloak lets things through: it
+takes `aud` only as the issuer (Keycloak also takes the token URL, or a one-element list), wants
+`exp` and `jti`, and matches the `kid` exactly. RSA and EC each once."""
 
 from __future__ import annotations
 
@@ -8,11 +13,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import jwt
 import pytest
 from conftest import console_script
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from support.keycloak_realm import jwk
 from support.oidc import run_oidc_provider
 
 pytestmark = pytest.mark.integration
@@ -23,18 +28,16 @@ PKCS1 = serialization.PrivateFormat.TraditionalOpenSSL  # RSA PRIVATE KEY / EC P
 PKCS8 = serialization.PrivateFormat.PKCS8
 
 
-def _client(client_id: str, jwk: dict) -> dict:
+def _client(client_id: str, key) -> dict:
+    # The key named as Keycloak names an uploaded one: the assertion's kid must match it here.
     return {
         "client_id": client_id,
         "token_endpoint_auth_method": "private_key_jwt",
-        "jwks": {"keys": [jwk]},
+        "jwks": {"keys": [jwk(key)]},
     }
 
 
-CLIENTS = [
-    _client("rsa-sa", jwt.algorithms.RSAAlgorithm.to_jwk(RSA_KEY.public_key(), as_dict=True)),
-    _client("ec-sa", jwt.algorithms.ECAlgorithm.to_jwk(EC_KEY.public_key(), as_dict=True)),
-]
+CLIENTS = [_client("rsa-sa", RSA_KEY), _client("ec-sa", EC_KEY)]
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +81,10 @@ def login(amplify, oidc):
     return run
 
 
-def _write(path: Path, key, fmt=PKCS8, passphrase: bytes | None = None) -> Path:
-    encryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase
-        else serialization.NoEncryption()
+def _write(path: Path, key, fmt=PKCS8) -> Path:
+    path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
     )
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, fmt, encryption))
     path.chmod(0o600)
     return path
 
@@ -92,12 +92,10 @@ def _write(path: Path, key, fmt=PKCS8, passphrase: bytes | None = None) -> Path:
 @pytest.mark.parametrize(
     ("client_id", "key", "fmt"),
     [
-        ("rsa-sa", RSA_KEY, PKCS1),
         ("rsa-sa", RSA_KEY, PKCS8),
         ("ec-sa", EC_KEY, PKCS1),
-        ("ec-sa", EC_KEY, PKCS8),
     ],
-    ids=["rsa-pkcs1", "rsa-pkcs8", "ec-sec1", "ec-pkcs8"],
+    ids=["rsa-pkcs8", "ec-sec1"],
 )
 def test_a_key_logs_in_and_mints_again_without_its_file(
     amplify, login, oidc, tmp_path, client_id, key, fmt
@@ -114,42 +112,6 @@ def test_a_key_logs_in_and_mints_again_without_its_file(
     assert amplify("token").stdout == refreshed.stdout  # cached
     [row] = json.loads(amplify("status", "--json").stdout)
     assert (row["clientId"], row["authMethod"], row["usesKey"]) == (client_id, "key", True)
-
-
-def test_an_encrypted_key_with_its_passphrase_on_stdin(amplify, login, oidc, tmp_path) -> None:
-    key_file = _write(tmp_path / "sa.pem", RSA_KEY, passphrase=b"correct horse")
-    result = login("rsa-sa", key_file, "--key-passphrase-stdin", stdin="correct horse\n")
-    assert result.returncode == 0, result.stderr + _server_log(oidc)
-    os.remove(key_file)
-    assert amplify("token", "--refresh").returncode == 0
-
-
-def test_a_kept_key_file_is_read_at_each_token(amplify, login, oidc, tmp_path) -> None:
-    key_file = _write(tmp_path / "sa.pem", EC_KEY, PKCS1)
-    result = login("ec-sa", key_file, "--keep-key-file")
-    assert result.returncode == 0, result.stderr + _server_log(oidc)
-    assert amplify("token", "--refresh").returncode == 0
-    assert f"(private key file {key_file})" in amplify("status").stdout
-    os.remove(key_file)
-    gone = amplify("token", "--refresh")
-    assert (gone.returncode, gone.stderr) == (
-        1,
-        f"amplify-credhelper: error: cannot read the key file {key_file}: "
-        "No such file or directory\n",
-    )
-
-
-def test_a_key_the_server_does_not_know_exits_2(amplify, login, tmp_path) -> None:
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    result = login("rsa-sa", _write(tmp_path / "other.pem", stranger))
-    assert result.returncode == 2
-    assert result.stderr.startswith(
-        "amplify-credhelper: error: the login service refused the client credentials (HTTP 401, "
-        "invalid_client"
-    )
-    assert "check the client id and the private key" in result.stderr
-    assert result.stderr.count("\n") == 1
-    assert amplify("status").stdout.startswith("No profiles")
 
 
 def _server_log(oidc) -> str:

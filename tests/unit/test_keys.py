@@ -3,6 +3,7 @@ which checks each assertion's signature and claims. Keys are made here, with cry
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from support.token_endpoint import TokenEndpoint
 
@@ -95,6 +96,16 @@ def _assertion_of(request: dict, key) -> tuple[dict, dict]:
     return jwt.get_unverified_header(assertion), claims
 
 
+def _keycloak_kid(key) -> str:
+    """Keycloak's name for an uploaded key, computed here independently of the client."""
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(der)
+    return base64.urlsafe_b64encode(digest.finalize()).decode().rstrip("=")
+
+
 # -- logging in with a key, and the assertions it sends --------------------------------------
 
 
@@ -126,6 +137,7 @@ def test_login_with_a_key_then_each_mint_signs_a_fresh_assertion(
         assert request["authorization"] is None  # no Basic header next to an assertion
         assert request["form"]["client_assertion_type"] == ASSERTION_TYPE
         assert header["alg"] == alg
+        assert header["kid"] == _keycloak_kid(key)
         assert claims["iss"] == claims["sub"] == client_id
         assert claims["aud"] == endpoint.issuer
         assert 60 <= claims["exp"] - claims["iat"] <= 300
@@ -480,7 +492,7 @@ def test_the_key_request_is_pure_and_hides_its_assertion() -> None:
         audience="https://x.example/auth/realms/Broker",
         options={"verify_exp": False},
     )
-    assert (claims["iat"], claims["exp"]) == (1000, 1120)
+    assert (claims["iat"], claims["exp"]) == (1000, 1060)  # Keycloak's 60 s window
     assert (form["client_id"], form["client_assertion_type"]) == ("rsa-sa", ASSERTION_TYPE)
     assert dict(request.headers) == {"Accept": "application/json"}
     assert form["client_assertion"] not in repr(request)
