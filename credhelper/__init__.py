@@ -6,8 +6,10 @@ first use, because it needs httpx and a cache hit must not pay for that import.
 
 from __future__ import annotations
 
-from ._core import CacheWarning, forget_token, get_token, list_profiles
-from ._core import resolve as load_profile
+from ._core import CacheWarning, client_secret, forget_token, get_token
+from ._select import list_profiles, load_profile
+from ._validate import is_loopback
+from .config import update_settings
 from .errors import (
     ConfigError,
     CredentialsRejected,
@@ -28,10 +30,13 @@ __all__ = [
     "LoginServiceError",
     "Profile",
     "Token",
+    "client_secret",
     "forget_token",
     "get_token",
+    "is_loopback",
     "list_profiles",
     "load_profile",
+    "update_settings",
 ]
 
 TYPE_CHECKING = False

@@ -1,5 +1,6 @@
 """The core's two questions, "a valid token for profile P" and "this token was refused",
-plus proving and saving a new profile (login) and removing one (logout).
+plus proving and saving a new profile (login), removing one (logout), and handing a secret
+profile's client secret to a tool that must be given the secret itself.
 
 A cache hit touches only the profile file and the cache file: keyring and httpx are imported
 on a miss, when a token has to be minted.
@@ -11,7 +12,8 @@ import os
 import time
 import warnings
 
-from . import _log, cache, profiles
+from . import _log, cache, config
+from ._select import load_profile
 from .errors import ConfigError, KeyringUnavailable, LoginServiceError
 from .profiles import Profile
 from .tokens import Token
@@ -20,25 +22,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from filelock import BaseFileLock
+
 LOCK_TIMEOUT = 60.0  # longer than a mint's whole retry deadline
 
 
 class CacheWarning(UserWarning):
     """The token cache could not be used; tokens still work, each call mints one."""
-
-
-def resolve(profile: str | Profile | None = None) -> Profile:
-    """The profile a name stands for; with None, the one in use (see ``profiles.select``)."""
-    return profile if isinstance(profile, Profile) else profiles.select(profile)
-
-
-def list_profiles() -> list[Profile]:
-    """Every profile: the one AMPLIFY_CLIENT_ID/_SECRET define (if set) first, then the stored
-    ones by name."""
-    found = [stored for _, stored in sorted(profiles.load_all().items())]
-    if profiles.environment_defined():
-        found.insert(0, profiles.from_environment(os.environ))
-    return found
 
 
 def get_token(profile: str | Profile | None = None, *, refresh: bool = False) -> Token:
@@ -47,12 +37,12 @@ def get_token(profile: str | Profile | None = None, *, refresh: bool = False) ->
     Any number of processes asking at once cause one token request: the first takes the
     lock and mints; the others wait, look at the cache again, and find its token.
     """
-    chosen = resolve(profile)
+    chosen = load_profile(profile)
     if not refresh:
         token = _fresh_from_cache(chosen)
         if token is not None:
             return token
-    with _mint_lock(chosen):
+    with _MintLock(chosen):
         if not refresh:
             token = _fresh_from_cache(chosen)
             if token is not None:
@@ -68,7 +58,7 @@ def forget_token(token: Token | str, profile: str | Profile | None = None) -> bo
     Only a match is dropped, so a stale refusal never throws away a newer token that another
     process has minted meanwhile.
     """
-    chosen = resolve(profile)
+    chosen = load_profile(profile)
     value = token.access_token if isinstance(token, Token) else token
     cached = cache.read(chosen)
     if cached is None or cached.access_token != value:
@@ -103,9 +93,9 @@ def login(profile: Profile, secret: str) -> Token:
         _keyring_call(profile, _keyring.set_secret, secret)
     else:
         _forget_stored_secret(profile)  # a key an earlier login kept would linger unused
-    stored = profiles.load_all()
+    stored = config.load_all()
     stored[profile.name] = profile
-    profiles.save_all(stored)
+    config.save_all(stored)
     _store(profile, token)
     return token
 
@@ -119,9 +109,9 @@ def logout(profile: Profile) -> None:
     else:
         _forget_stored_secret(profile)  # nothing of ours should be there: no keyring, no failure
     cache.delete(profile)
-    stored = profiles.load_all()
+    stored = config.load_all()
     if stored.pop(profile.name, None) is not None:
-        profiles.save_all(stored)
+        config.save_all(stored)
 
 
 def _keyring_call(profile: Profile, action: Callable[..., object], *args: str) -> None:
@@ -166,6 +156,17 @@ def _fresh_from_cache(profile: Profile) -> Token | None:
     return None
 
 
+def client_secret(profile: str | Profile | None = None) -> str:
+    """The client secret of a secret profile, for a tool that must be given the secret itself
+    (a registry takes client id and secret): from the keyring, or AMPLIFY_CLIENT_SECRET."""
+    chosen = load_profile(profile)
+    if chosen.uses_key:
+        raise ConfigError(
+            f"profile {chosen.name!r} uses a private key: it has no client secret to give"
+        )
+    return _secret_for(chosen)
+
+
 def _secret_for(profile: Profile) -> str:
     if profile.from_environment:
         return os.environ["AMPLIFY_CLIENT_SECRET"]
@@ -202,18 +203,18 @@ def _store(profile: Profile, token: Token) -> None:
         )
 
 
-class _mint_lock:
+class _MintLock:
     """The profile's cross-process lock; without a usable lock folder, go on unlocked."""
 
     def __init__(self, profile: Profile) -> None:
         self._profile = profile
-        self._lock: object = None
+        self._lock: BaseFileLock | None = None
 
     def __enter__(self) -> None:
         started = time.monotonic()
         try:
             lock = cache.lock(self._profile, LOCK_TIMEOUT)
-            lock.acquire()  # type: ignore[attr-defined]
+            lock.acquire()
         except TimeoutError as exc:  # filelock.Timeout, itself an OSError: test it first
             raise LoginServiceError(
                 f"another process has been minting a token for {self._profile.name!r} for "
@@ -228,4 +229,4 @@ class _mint_lock:
 
     def __exit__(self, *exc_info: object) -> None:
         if self._lock is not None:
-            self._lock.release()  # type: ignore[attr-defined]
+            self._lock.release()

@@ -19,7 +19,7 @@ def config_dir() -> str:
 
     Importing platformdirs costs a cache hit more than all the rest of its work (it loads
     pathlib, tempfile, shutil, random, urllib.parse), so on Linux the common cases are answered
-    without it, exactly as it answers them (tests/unit/test_files.py compares the two).
+    without it, exactly as it answers them (tests/unit/test_hit_path.py compares the two).
     """
     return _plain_linux_config_dir() or _platformdirs_config_dir()
 
@@ -80,7 +80,7 @@ def read_private_json(path: str) -> object:
             return None
         try:
             return json.loads(handle.read(1 << 20))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             return None
 
 

@@ -1,35 +1,104 @@
 """``amplify-credhelper login``: its options, and turning them into a profile and a credential.
 
-Loaded only when the command is ``login``: the other commands, the cache hit above all, never
-pay for building its parser.
+Loaded only when the command is ``login`` (or for the full help): the other commands, the cache
+hit above all, never pay for building its parser. Integrations add options to it
+(``Command.add_login_options``) for the profile settings they keep, such as git's hosts.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
+import warnings
 
-from . import _core, profiles
-from ._output import PROG, duration, official_shape, print_json
+from . import _core, config
+from ._output import duration, official_shape, print_json
+from ._select import stored_name
+from ._validate import make_profile
+from .commands import Command, integration_commands
 from .errors import ConfigError
+from .profiles import SECRET_METHODS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .cli import _Parser, _Streams
+    import argparse
+    from collections.abc import Callable, Mapping, Sequence
+
+    from .commands import CommandParser, Streams
     from .profiles import Profile
 
 
-def add_parser(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
-    login = commands.add_parser(
-        "login",
-        parents=[common],
-        help="prove and save a service account's credentials",
-        description="Mint a token with the credentials, then save the secret (or private key) "
-        "in the keyring and the profile in the config file. Nothing is saved if the token "
-        "request fails.",
+class Login(Command):
+    name = "login"
+    help = "prove and save a service account's credentials"
+    description = (
+        "Mint a token with the credentials, then save the secret (or private key) in the "
+        "keyring and the profile in the config file. Nothing is saved if the token request fails."
     )
-    login.add_argument("--client-id", metavar="ID", help="the service account's client id")
-    secret = login.add_mutually_exclusive_group()
+
+    def __init__(
+        self, integrations: Callable[[], Sequence[Command]] = integration_commands
+    ) -> None:
+        self._integrations = integrations
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        _add_credential_options(parser)
+        _add_service_options(parser)
+        parser.add_argument(
+            "--json", action="store_true", help="print the official CLI's JSON shape"
+        )
+        for command in self._integrations():
+            command.add_login_options(parser)
+
+    def run(self, args: argparse.Namespace, io: Streams) -> int:
+        profile = self._login_profile(args)
+        secret = _read_key(args, io) if profile.uses_key else _read_secret(args, io)
+        token = _core.login(profile, secret)
+        if args.json:
+            print_json(io.stdout, official_shape(profile, token))
+        else:
+            org = f", org {token.org_id}" if token.org_id else ""
+            io.stdout.write(
+                f"Logged in: profile {profile.name!r}, client {profile.client_id}{org}; "
+                f"token valid for {duration(token.expires_in())}.\n"
+            )
+        return 0
+
+    def _login_profile(self, args: argparse.Namespace) -> Profile:
+        """The profile to save: the stored one (when logging in again; one that cannot be read
+        is replaced), changed by the options given."""
+        name = stored_name(args.profile)
+        existing = config.load_all().get(name)
+        fields: dict[str, object] = existing.as_dict() if existing else {"name": name}
+        fields.update({k: getattr(args, k) for k in _LOGIN_FIELDS if getattr(args, k) is not None})
+        if args.ca_file:
+            fields["ca_file"] = os.path.abspath(args.ca_file)
+        fields.update(_credential_fields(args, existing))
+        fields["settings"] = self._settings(args, existing)
+        fields.setdefault("client_id", os.environ.get("AMPLIFY_CLIENT_ID"))
+        if not fields.get("client_id"):
+            raise ConfigError("login needs --client-id (or AMPLIFY_CLIENT_ID)")
+        if args.env is not None and args.base_url is None and existing is not None:
+            fields["base_url"] = None  # a new environment replaces an old base URL override
+        return make_profile(**fields)
+
+    def _settings(
+        self, args: argparse.Namespace, existing: Profile | None
+    ) -> dict[str, Mapping[str, object]]:
+        """The profile's integration settings, as each integration's login options change them."""
+        settings: dict[str, Mapping[str, object]] = dict(existing.settings) if existing else {}
+        for command in self._integrations():
+            key = command.settings_key
+            values = command.login_settings(args, settings.get(key, {}))
+            if values is not None:
+                settings[key] = values
+                if not values:
+                    del settings[key]
+        return settings
+
+
+def _add_credential_options(parser: CommandParser) -> None:
+    parser.add_argument("--client-id", metavar="ID", help="the service account's client id")
+    secret = parser.add_mutually_exclusive_group()
     secret.add_argument(
         "--secret-stdin", action="store_true", help="read the client secret from stdin"
     )
@@ -43,62 +112,44 @@ def add_parser(commands: argparse._SubParsersAction[_Parser], common: _Parser) -
         metavar="PEM",
         help="a private key (RSA or EC P-256, PEM) instead of a secret; kept in the keyring",
     )
-    login.add_argument(
+    parser.add_argument(
         "--key-passphrase-stdin",
         action="store_true",
         help="read the key file's passphrase from stdin (else a hidden prompt asks for it)",
     )
-    login.add_argument(
+    parser.add_argument(
         "--keep-key-file",
         action="store_true",
         help="read the key from its file at each token instead of keeping it in the keyring "
         "(the file must be readable by you alone and unencrypted)",
     )
-    login.add_argument("--env", help="prod (default), staging or preprod")
-    login.add_argument("--base-url", metavar="URL", help="login service base URL (overrides --env)")
-    login.add_argument("--realm", help="Keycloak realm (default Broker)")
-    login.add_argument("--token-url", metavar="URL", help="token endpoint, used verbatim")
-    login.add_argument("--platform-url", metavar="URL", help="platform URL (overrides --env)")
-    login.add_argument(
+
+
+def _add_service_options(parser: CommandParser) -> None:
+    parser.add_argument("--env", help="prod (default), staging or preprod")
+    parser.add_argument(
+        "--base-url", metavar="URL", help="login service base URL (overrides --env)"
+    )
+    parser.add_argument("--realm", help="Keycloak realm (default Broker)")
+    parser.add_argument("--token-url", metavar="URL", help="token endpoint, used verbatim")
+    parser.add_argument("--platform-url", metavar="URL", help="platform URL (overrides --env)")
+    parser.add_argument(
         "--auth-method",
-        choices=profiles.SECRET_METHODS,
+        choices=SECRET_METHODS,
         help="how the secret is sent (default basic; a key is always sent as an assertion)",
     )
-    login.add_argument(
+    parser.add_argument(
         "--refresh-margin",
         type=int,
         metavar="SECONDS",
         help="renew tokens this long before expiry (default 300)",
     )
-    login.add_argument(
+    parser.add_argument(
         "--timeout", type=float, metavar="SECONDS", help="connect and read timeout (default 10)"
     )
-    login.add_argument(
+    parser.add_argument(
         "--ca-file", metavar="PEM", help="a private certificate authority for the login service"
     )
-    login.add_argument(
-        "--git-host",
-        action="append",
-        metavar="HOST",
-        help="a host the git helper serves with this profile (repeatable, wildcards allowed)",
-    )
-    login.add_argument("--username", help="the user name git is given (default: the client id)")
-    login.add_argument("--json", action="store_true", help="print the official CLI's JSON shape")
-
-
-def run(args: argparse.Namespace, io: _Streams) -> int:
-    profile = _login_profile(args)
-    secret = _read_key(args, io) if profile.uses_key else _read_secret(args, io)
-    token = _core.login(profile, secret)
-    if args.json:
-        print_json(io.stdout, official_shape(profile, token))
-    else:
-        org = f", org {token.org_id}" if token.org_id else ""
-        io.stdout.write(
-            f"Logged in: profile {profile.name!r}, client {profile.client_id}{org}; "
-            f"token valid for {duration(token.expires_in())}.\n"
-        )
-    return 0
 
 
 _LOGIN_FIELDS = (
@@ -112,36 +163,15 @@ _LOGIN_FIELDS = (
     "refresh_margin",
     "timeout",
     "ca_file",
-    "username",
 )
 
 
-def _login_profile(args: argparse.Namespace) -> Profile:
-    """The profile to save: the stored one (when re-logging in), changed by the options given."""
-    name = profiles.check_name(
-        args.profile or os.environ.get("AMPLIFY_PROFILE") or profiles.DEFAULT_PROFILE
-    )
-    existing = profiles.load_all().get(name)
-    fields: dict[str, object] = existing.as_dict() if existing else {"name": name}
-    fields.update({k: getattr(args, k) for k in _LOGIN_FIELDS if getattr(args, k) is not None})
-    if args.ca_file:
-        fields["ca_file"] = os.path.abspath(args.ca_file)
-    if args.git_host:
-        fields["git_hosts"] = tuple(args.git_host)
-    fields.update(_credential_fields(args, existing))
-    fields.setdefault("client_id", os.environ.get("AMPLIFY_CLIENT_ID"))
-    if not fields.get("client_id"):
-        raise ConfigError("login needs --client-id (or AMPLIFY_CLIENT_ID)")
-    if args.env is not None and args.base_url is None and existing is not None:
-        fields["base_url"] = None  # a new environment replaces an old base URL override
-    return profiles.make_profile(**fields)
-
-
-def _read_secret(args: argparse.Namespace, io: _Streams) -> str:
+def _read_secret(args: argparse.Namespace, io: Streams) -> str:
     if args.client_secret is not None:
-        io.stderr.write(
-            f"{PROG}: warning: --client-secret is visible to other users of this machine "
-            "(ps, shell history): prefer --secret-stdin or the prompt\n"
+        warnings.warn(
+            "--client-secret is visible to other users of this machine (ps, shell history): "
+            "prefer --secret-stdin or the prompt",
+            stacklevel=2,
         )
         secret: str = args.client_secret
     elif args.secret_stdin:
@@ -178,7 +208,7 @@ def _credential_fields(args: argparse.Namespace, existing: Profile | None) -> di
     return {"key_file": None}
 
 
-def _read_key(args: argparse.Namespace, io: _Streams) -> str:
+def _read_key(args: argparse.Namespace, io: Streams) -> str:
     """The key file's private key as unencrypted PKCS#8 PEM (the keyring protects it)."""
     from . import _assertion  # PyJWT and cryptography: only key logins load them
 
@@ -190,7 +220,7 @@ def _read_key(args: argparse.Namespace, io: _Streams) -> str:
     return _assertion.private_pem(data, source, lambda: _read_passphrase(args, io, source))
 
 
-def _read_passphrase(args: argparse.Namespace, io: _Streams, source: str) -> str:
+def _read_passphrase(args: argparse.Namespace, io: Streams, source: str) -> str:
     if args.key_passphrase_stdin:
         return io.stdin.read().removesuffix("\n").removesuffix("\r")
     if io.stdin.isatty():

@@ -6,6 +6,7 @@ import json
 import time
 
 from . import cache
+from ._validate import as_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -13,8 +14,6 @@ if TYPE_CHECKING:
 
     from .profiles import Profile
     from .tokens import Token
-
-PROG = "amplify-credhelper"
 
 
 def official_shape(profile: Profile, token: Token) -> dict[str, object]:
@@ -65,7 +64,7 @@ def status_of(profile: Profile) -> dict[str, object]:
         "authMethod": profile.auth_method,
         "usesKey": profile.uses_key,
         "keyFile": profile.key_file,
-        "gitHosts": list(profile.git_hosts),
+        "settings": as_json(profile.settings),
         "token": state,
     }
 
@@ -82,9 +81,33 @@ def status_line(row: dict[str, object]) -> str:
             else "token expired or due for renewal"
         )
         state += f", org {token['orgId']}" if token["orgId"] else ""
-    git_hosts = row["gitHosts"]
-    hosts = f", git hosts {' '.join(git_hosts)}" if git_hosts else ""  # type: ignore[arg-type]
     how = "private key" if row["usesKey"] else str(row["authMethod"])
     how += f" file {row['keyFile']}" if row["keyFile"] else ""
     where = f"{row['tokenUrl']} ({how})"
-    return f"{row['profile']}: client {row['clientId']}, {where}, {state}{hosts}"
+    return f"{row['profile']}: client {row['clientId']}, {where}, {state}{_settings(row)}"
+
+
+def _settings(row: dict[str, object]) -> str:
+    """Integrations' settings as words: ``, git hosts a.example b.example, git username bob``."""
+    settings = row["settings"]
+    if not isinstance(settings, dict):
+        return ""
+    return "".join(
+        f", {name} {key} {_words(value)}"
+        for name, values in settings.items()
+        for key, value in sorted(values.items())
+    )
+
+
+def _words(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return " ".join(value)
+    return json.dumps(value)
+
+
+def broken_line(row: dict[str, object]) -> str:
+    """The status line of a stored profile that cannot be used."""
+    name = str(row["profile"])
+    return f"{name if name.isprintable() else repr(name)}: cannot be used: {row['error']}"

@@ -6,7 +6,8 @@ from collections.abc import Generator
 
 import httpx
 
-from ._core import forget_token, get_token, resolve
+from ._core import forget_token, get_token
+from ._select import load_profile
 from .profiles import Profile
 
 TENANT_HEADER = "X-Axway-Tenant-Id"
@@ -21,7 +22,7 @@ class AmplifyAuth(httpx.Auth):
     """
 
     def __init__(self, profile: str | Profile | None = None) -> None:
-        self._profile = resolve(profile)
+        self._profile = load_profile(profile)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         token = get_token(self._profile)

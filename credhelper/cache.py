@@ -8,13 +8,16 @@ a token meant for another account.
 
 from __future__ import annotations
 
+import math
 import os
 
 from . import _files
-from .tokens import Token, is_bearer_token
+from .tokens import Token, is_bearer_token, is_org_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
     from .profiles import Profile
 
 FORMAT = 1
@@ -39,15 +42,30 @@ def read(profile: Profile) -> Token | None:
     try:
         token = Token(
             access_token=entry["access_token"],
-            expires_at=float(entry["expires_at"]),
-            issued_at=float(entry["issued_at"]),
+            expires_at=_seconds(entry["expires_at"]),
+            issued_at=_seconds(entry["issued_at"]),
             org_id=entry.get("org_id"),
         )
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return None
-    if not is_bearer_token(token.access_token) or not isinstance(token.org_id, (str, type(None))):
+    if not is_bearer_token(token.access_token) or not _is_org_id(token.org_id):
         return None
     return token
+
+
+def _seconds(value: object) -> float:
+    """A Unix time from the file: a finite number, not a bool (a hand-edited file, or a bug)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("not a number")
+    seconds = float(value)  # OverflowError for an integer beyond a float's range
+    if not math.isfinite(seconds) or not 0 <= seconds < 1e11:
+        raise ValueError("not a time")
+    return seconds
+
+
+def _is_org_id(value: object) -> bool:
+    # It lands in a header and in `export AMPLIFY_TENANT_ID=...`: digits only, as minted.
+    return value is None or is_org_id(value)
 
 
 def write(profile: Profile, token: Token) -> None:
@@ -67,7 +85,7 @@ def delete(profile: Profile) -> bool:
     return _files.remove(_path(profile))
 
 
-def lock(profile: Profile, timeout: float) -> object:
+def lock(profile: Profile, timeout: float) -> BaseFileLock:
     """A cross-process lock for minting ``profile``'s token (a context manager).
 
     filelock uses flock() on Unix, which the kernel releases when the holder dies, so a

@@ -108,7 +108,7 @@ def parse_token_response(
 def _json_object(body: bytes) -> dict[str, object] | None:
     try:
         value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: an answer nested thousands deep
         return None
     return value if isinstance(value, dict) else None
 

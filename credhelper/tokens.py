@@ -15,21 +15,16 @@ _B64TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")
 class Token(Record):
     """A bearer token, its absolute expiry (Unix seconds) and its org (tenant) id, if known."""
 
-    __slots__ = ("access_token", "expires_at", "org_id", "issued_at", "token_type")
-    _defaults = {"org_id": None, "issued_at": None, "token_type": "Bearer"}
+    __slots__ = ("access_token", "expires_at", "org_id", "issued_at")
+    _defaults = {"org_id": None, "issued_at": None}
     _hidden = frozenset({"access_token"})
     access_token: str
     expires_at: float
     org_id: str | None
     issued_at: float | None
-    token_type: str
 
     def expires_in(self, now: float | None = None) -> float:
         return self.expires_at - (time.time() if now is None else now)
-
-    def is_expired(self, leeway: float = 0, now: float | None = None) -> bool:
-        """True once fewer than ``leeway`` seconds are left."""
-        return self.expires_in(now) <= leeway
 
     def renew_at(self, margin: float) -> float:
         """When the token is due for renewal (Unix seconds): its expiry less the margin.
@@ -50,6 +45,11 @@ def is_bearer_token(value: object) -> bool:
     return isinstance(value, str) and len(value) <= 65536 and bool(_B64TOKEN.match(value))
 
 
+def is_org_id(value: object) -> bool:
+    """An org (tenant) id: ASCII digits ("²" is a digit to str.isdigit), as Amplify's are."""
+    return isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.isdigit()
+
+
 def org_id_from_jwt(access_token: str) -> str | None:
     """The ``orgId`` claim of an Amplify access token, or None for an opaque token.
 
@@ -64,10 +64,10 @@ def org_id_from_jwt(access_token: str) -> str | None:
         return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a payload nested thousands deep
         return None
     org = payload.get("orgId") if isinstance(payload, dict) else None
     if isinstance(org, bool) or not isinstance(org, (int, str)):
         return None
     org = str(org)
-    return org if org.isdigit() and len(org) <= 32 else None
+    return org if is_org_id(org) else None

@@ -9,21 +9,22 @@ reads the command line and ``handle`` answers one request with the streams it is
 
 from __future__ import annotations
 
+import os
 import sys
-import warnings
 
 from credhelper import (
     ConfigError,
-    CredhelperError,
     LoginServiceError,
     Profile,
     Token,
     forget_token,
     get_token,
 )
+from credhelper.errors import reported
 
+from . import settings
 from .hosts import serving_profile
-from .protocol import LineTooLong, Request, format_answer, is_safe_value, read_request
+from .protocol import Request, format_answer, is_safe_value, read_request
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,24 +38,20 @@ USAGE = f"usage: {PROG} [--profile P] get|store|erase\n"
 
 
 def main() -> None:
-    try:
-        code = run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
-    except Exception as exc:  # noqa: BLE001  (git shows our stderr: one line, no traceback)
-        sys.stderr.write(f"{PROG}: internal error: {type(exc).__name__}\n")
-        code = 1
-    sys.exit(code)
+    sys.exit(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
 
 
 def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
     """Read the command line git built, then ``handle`` the operation it names."""
-    try:
+
+    def parsed_then_handled() -> int:
         profile, action = _parse_argv(argv)
-    except ConfigError as exc:
-        return _fail(stderr, exc)
-    if action is None:
-        stdout.write(USAGE.encode())
-        return 0
-    return handle(action, stdin, stdout, stderr, profile=profile)
+        if action is None:
+            stdout.write(USAGE.encode())
+            return 0
+        return handle(action, stdin, stdout, stderr, profile=profile)
+
+    return _reported(stderr, parsed_then_handled)
 
 
 def handle(
@@ -63,22 +60,23 @@ def handle(
     """Answer git's ``action`` request read from ``stdin``; the exit code.
 
     On failure nothing reaches stdout and one line reaches stderr, so git moves on to its next
-    helper or its prompt.
+    helper or its prompt; each warning is one line on stderr too.
     """
     step = _ACTIONS.get(action)
     if step is None:
         return 0  # store, and (gitcredentials(7)) any operation we do not know: ignore it
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("default")
-            answer = step(read_request(stdin), profile)
-    except (CredhelperError, LineTooLong) as exc:
-        return _fail(stderr, exc)
-    finally:
-        for warning in caught:
-            stderr.write(f"{PROG}: warning: {warning.message}\n")
-    stdout.write(answer)
-    return 0
+
+    def answered() -> int:
+        stdout.write(step(read_request(stdin), profile))
+        return 0
+
+    return _reported(stderr, answered)
+
+
+def _reported(stderr: TextIO, action: Callable[[], int]) -> int:
+    # git shows our stderr: one line per failure, and the traceback only when asked for.
+    verbose = os.environ.get("AMPLIFY_VERBOSE") == "1"
+    return reported(PROG, stderr, action, verbose=verbose, details="set AMPLIFY_VERBOSE=1")
 
 
 def _get(request: Request, name: str | None) -> bytes:
@@ -102,7 +100,7 @@ _ACTIONS: dict[str, Callable[[Request, str | None], bytes]] = {"get": _get, "era
 
 
 def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str, str]]:
-    username = profile.username or profile.client_id  # the core allows no control characters
+    username = settings.username(profile)
     secret = token.access_token
     if not secret or not is_safe_value(secret):
         raise LoginServiceError("the token holds a line break or NUL: not passing it to git")
@@ -142,8 +140,3 @@ def _parse_argv(argv: list[str]) -> tuple[str | None, str | None]:
     if len(operations) != 1:
         raise ConfigError(f"expected one operation; {USAGE.strip()}")
     return profile, operations[0]
-
-
-def _fail(stderr: TextIO, error: Exception) -> int:
-    stderr.write(f"{PROG}: error: {error}\n")
-    return error.exit_code if isinstance(error, CredhelperError) else 1

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import warnings
 
-from credhelper import Profile, list_profiles, load_profile
+from credhelper import ConfigError, Profile, is_loopback, list_profiles, load_profile
 
-from .protocol import Request, is_loopback
+from . import settings
+from .protocol import Request
 
 
 def serving_profile(request: Request, name: str | None) -> Profile | None:
@@ -32,10 +34,19 @@ def _profile_for_host(host: str) -> Profile | None:
     found = [
         ("*" in pattern, profile.name, profile)
         for profile in list_profiles()
-        for pattern in profile.git_hosts
+        for pattern in _listed_hosts(profile)
         if host_matches(pattern, host)
     ]
     return min(found, key=lambda item: item[:2])[2] if found else None
+
+
+def _listed_hosts(profile: Profile) -> tuple[str, ...]:
+    # One profile's bad hosts must not stop the others from serving theirs.
+    try:
+        return settings.hosts(profile)
+    except ConfigError as exc:
+        warnings.warn(f"{exc}: skipped", stacklevel=2)
+        return ()
 
 
 def host_matches(pattern: str, host: str) -> bool:

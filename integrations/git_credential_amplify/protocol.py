@@ -7,6 +7,8 @@ break, and on Windows write CRLF, which git's rules forbid.
 
 from __future__ import annotations
 
+from credhelper import ConfigError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -37,8 +39,8 @@ class Request:
         self.password, self.credential = password, credential
 
 
-class LineTooLong(ValueError):
-    """A request line longer than MAX_LINE bytes."""
+class LineTooLong(ConfigError):
+    """A request line longer than MAX_LINE bytes: not git talking to us (exit code 1)."""
 
 
 def read_request(stream: BinaryIO) -> Request:
@@ -74,12 +76,6 @@ def _lines(stream: BinaryIO) -> Iterator[str]:
         if not line:
             return  # a blank line or the end of the stream ends the request
         yield line.decode("utf-8", "surrogateescape")
-
-
-def is_loopback(host: str) -> bool:
-    """Whether git's ``host`` value (a name with any ``:port``) names this machine."""
-    name = host[1 : host.find("]")] if host.startswith("[") else host.partition(":")[0]
-    return name in ("127.0.0.1", "::1", "localhost")
 
 
 def is_safe_value(value: str) -> bool:

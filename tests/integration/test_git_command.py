@@ -272,7 +272,7 @@ def test_setup_git_warns_about_a_general_helper_after_its_lines(git_env, endpoin
     done = amplify(git_env, "setup-git", "git.example.com")
     assert done.returncode == 0
     assert done.stderr == (
-        "amplify-credhelper setup-git: warning: credential.helper 'store' comes after "
+        "amplify-credhelper: warning: credential.helper 'store' comes after "
         "credential.https://git.example.com.helper in your global git config, so git gives it "
         "the token too: run `amplify-credhelper setup-git` again\n"
     )

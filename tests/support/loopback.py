@@ -21,9 +21,9 @@ class LoopbackServer:
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], port: int = 0) -> None:
         self._server = _QuietServer(("127.0.0.1", port), handler)
-        # A short poll interval: shutdown() waits up to one interval, once per test.
+        # A short poll interval: shutdown() waits up to one interval, at each server's end.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
+            target=self._server.serve_forever, args=(0.005,), daemon=True
         )
 
     @property

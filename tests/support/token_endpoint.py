@@ -53,15 +53,22 @@ class TokenEndpoint(LoopbackServer):
     """Threaded loopback server. ``faults`` are served first, in order, then real tokens."""
 
     def __init__(self, clients=None, org_id=ORG_ID, expires_in=1800, port=0):
-        self.clients = dict(clients or {"test-client": "test-secret"})
-        self.org_id, self.expires_in = org_id, expires_in
-        self.faults: deque[Fault] = deque()
-        self.requests: list[dict] = []  # what each request carried, secrets included: tests only
-        self.issued: list[str] = []
-        self.refusals: list[str] = []  # why each client assertion was refused
-        self._seen_jtis: set[str] = set()
+        self._initial = (dict(clients or {"test-client": "test-secret"}), org_id, expires_in)
         self._lock = threading.Lock()
+        self.reset()
         super().__init__(_handler_for(self), port)
+
+    def reset(self) -> None:
+        """Back to the state it started in, so that one running endpoint serves many tests."""
+        clients, org_id, expires_in = self._initial
+        with self._lock:
+            self.clients = dict(clients)
+            self.org_id, self.expires_in = org_id, expires_in
+            self.faults: deque[Fault] = deque()
+            self.requests: list[dict] = []  # what each request carried, secrets included
+            self.issued: list[str] = []
+            self.refusals: list[str] = []  # why each client assertion was refused
+            self._seen_jtis: set[str] = set()
 
     @property
     def base_url(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from credhelper import AmplifyAuth, cache, profiles
+from credhelper import AmplifyAuth, cache, load_profile
 
 
 def _api(statuses: list[int], seen: list[httpx.Headers]) -> httpx.MockTransport:
@@ -38,7 +38,7 @@ def test_a_401_renews_the_token_and_retries_once(logged_in) -> None:
     with httpx.Client(auth=AmplifyAuth(), transport=_api([401], seen)) as client:
         assert client.get("https://api.example.com/").status_code == 200
     assert [h["Authorization"] for h in seen] == [f"Bearer {t}" for t in logged_in.issued]
-    assert cache.read(profiles.select()).access_token == logged_in.issued[1]
+    assert cache.read(load_profile()).access_token == logged_in.issued[1]
 
 
 def test_a_second_401_is_returned_as_is(logged_in) -> None:

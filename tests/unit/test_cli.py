@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import login_argv
 
-from credhelper import cli, profiles
+from credhelper import config
 
 ORG = "652605300303530"
 
@@ -69,7 +69,7 @@ def test_a_refused_login_exits_2_and_saves_nothing(run_cli, endpoint, memory_key
         "amplify-credhelper: error: the login service refused the client credentials (HTTP 401"
     )
     assert result.err.count("\n") == 1
-    assert profiles.load_all() == {} and memory_keyring.entries == {}
+    assert config.load_all() == {} and memory_keyring.entries == {}
 
 
 def test_relogin_keeps_the_stored_settings(run_cli, logged_in) -> None:
@@ -77,11 +77,11 @@ def test_relogin_keeps_the_stored_settings(run_cli, logged_in) -> None:
         "login", "--git-host", "git.example.com", "--secret-stdin", stdin="test-secret"
     )
     assert result.code == 0, result
-    stored = profiles.load_all()["default"]
-    assert (stored.client_id, stored.base_url, stored.git_hosts) == (
+    stored = config.load_all()["default"]
+    assert (stored.client_id, stored.base_url, stored.settings) == (
         "test-client",
         logged_in.base_url,
-        ("git.example.com",),
+        {"git": {"hosts": ("git.example.com",)}},
     )
 
 
@@ -155,14 +155,14 @@ def test_logout_removes_secret_token_and_profile(run_cli, logged_in, memory_keyr
         0,
         "Logged out: profile 'default' removed with its secret and cached token.\n",
     )
-    assert memory_keyring.entries == {} and profiles.load_all() == {}
+    assert memory_keyring.entries == {} and config.load_all() == {}
     assert run_cli("token").code == 1
 
 
 def test_logout_all(run_cli, logged_in) -> None:
     run_cli(*login_argv(logged_in, "--profile", "second"), stdin="test-secret")
     assert run_cli("logout", "--all").out.count("Logged out") == 2
-    assert profiles.load_all() == {}
+    assert config.load_all() == {}
 
 
 @pytest.mark.parametrize(
@@ -207,7 +207,7 @@ def test_help_lists_commands_and_exit_codes(run_cli) -> None:
 def test_an_unexpected_failure_is_one_line_without_traceback(
     run_cli, logged_in, monkeypatch
 ) -> None:
-    monkeypatch.setattr(cli._core, "get_token", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("credhelper._core.get_token", lambda *a, **k: 1 / 0)
     result = run_cli("token")
     assert (result.code, result.err) == (
         1,
@@ -219,9 +219,41 @@ def test_an_unexpected_failure_is_one_line_without_traceback(
 def test_verbose_tells_the_story_without_secrets(run_cli, logged_in) -> None:
     from credhelper import cache
 
-    cache.delete(profiles.load_all()["default"])
+    cache.delete(config.load_all()["default"])
     err = run_cli("token", "--verbose").err
     assert "cache miss for profile default" in err
     assert f"POST {logged_in.token_url}: HTTP 200" in err
     assert "cache hit for profile default" in run_cli("token", "-v").err
     assert "test-secret" not in err and logged_in.issued[1] not in err
+
+
+def test_status_of_one_profile_and_the_ci_profile_first(run_cli, logged_in, monkeypatch) -> None:
+    from credhelper import cache, update_settings
+
+    update_settings("default", "demo", {"level": 3, "names": ["a", "b"], "on": True})
+    cache.delete(config.load_all()["default"])
+    one = run_cli("status", "--profile", "default")
+    assert (one.code, one.out) == (0, (
+        f"default: client test-client, {logged_in.token_url} (basic), no cached token, "
+        "demo level 3, demo names a b, demo on true\n"))  # fmt: skip
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "ci-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "ci-secret")
+    rows = json.loads(run_cli("status", "--json").out)
+    assert [(r["profile"], r["clientId"], r["settings"]) for r in rows] == [
+        ("(environment)", "ci-client", {}),
+        ("default", "test-client", {"demo": {"level": 3, "names": ["a", "b"], "on": True}}),
+    ]
+
+
+def test_logout_of_the_ci_profile_is_refused(run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "ci-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "ci-secret")
+    result = run_cli("logout")
+    assert (result.code, result.err) == (1, (
+        "amplify-credhelper: error: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile is not "
+        "stored: unset them, or name a --profile\n"))  # fmt: skip
+
+
+def test_no_command_prints_the_help_and_exits_1(run_cli) -> None:
+    result = run_cli()
+    assert result.code == 1 and result.out.startswith("usage: amplify-credhelper [-h] COMMAND ...")

@@ -15,9 +15,9 @@ from credhelper import (
     KeyringUnavailable,
     _core,
     cache,
-    profiles,
+    config,
 )
-from credhelper.profiles import make_profile
+from credhelper._validate import make_profile
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_login_proves_then_saves_secret_profile_and_token(
     assert memory_keyring.entries == {
         ("amplify-credhelper:" + endpoint.token_url, "test-client"): "test-secret"
     }
-    assert profiles.load_all() == {"default": profile}
+    assert config.load_all() == {"default": profile}
     assert credhelper.get_token() == token  # cached: no second request
     assert endpoint.token_requests == 1
 
@@ -43,7 +43,7 @@ def test_a_refused_login_saves_nothing(profile, endpoint, memory_keyring) -> Non
     with pytest.raises(CredentialsRejected):
         _core.login(profile, "wrong")
     assert memory_keyring.entries == {}
-    assert not os.path.exists(profiles.config_path())
+    assert not os.path.exists(config.path())
     assert cache.read(profile) is None
 
 
@@ -64,7 +64,7 @@ def test_an_unusable_keyring_fails_before_any_request(profile, endpoint) -> None
         "cannot read the secret from the keyring (KeyringLocked: the collection is locked): "
         "start or unlock a Secret Service"
     )
-    assert not os.path.exists(profiles.config_path())
+    assert not os.path.exists(config.path())
 
 
 def test_a_keyring_that_drops_secrets_is_caught(
@@ -73,7 +73,7 @@ def test_a_keyring_that_drops_secrets_is_caught(
     monkeypatch.setattr(memory_keyring, "set_password", lambda *args: None)
     with pytest.raises(KeyringUnavailable, match="did not keep the secret"):
         _core.login(profile, "test-secret")
-    assert not os.path.exists(profiles.config_path())
+    assert not os.path.exists(config.path())
 
 
 def test_a_stale_token_is_replaced(profile, endpoint, memory_keyring) -> None:
@@ -131,7 +131,7 @@ def test_environment_credentials_need_no_keyring_and_no_config(endpoint, monkeyp
     finally:
         keyring.set_keyring(previous)
     assert endpoint.token_requests == 1
-    assert not os.path.exists(profiles.config_path())
+    assert not os.path.exists(config.path())
 
 
 def test_an_unwritable_cache_still_yields_a_token(endpoint, monkeypatch) -> None:
@@ -181,3 +181,63 @@ def test_threads_asking_at_once_cause_one_request(profile, endpoint, memory_keyr
         thread.join(10)
     assert len(results) == 8 and len(set(results)) == 1
     assert endpoint.token_requests == 1
+
+
+# -- client_secret: for a tool that must be given the secret itself ---------------------------
+
+
+def test_client_secret_comes_from_the_keyring_or_the_environment(
+    profile, endpoint, memory_keyring, monkeypatch
+) -> None:
+    _core.login(profile, "test-secret")
+    assert credhelper.client_secret() == credhelper.client_secret("default") == "test-secret"
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "ci-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "ci-secret")
+    assert credhelper.client_secret() == "ci-secret"
+    assert credhelper.client_secret(profile) == "test-secret"
+
+
+def test_client_secret_of_a_key_profile_or_of_nothing_stored_is_a_config_error(
+    memory_keyring,
+) -> None:
+    config.save_all({
+        "k": make_profile(name="k", client_id="c", auth_method="key"),
+        "s": make_profile(name="s", client_id="c"),
+    })  # fmt: skip
+    with pytest.raises(ConfigError) as caught:
+        credhelper.client_secret("k")
+    assert str(caught.value) == "profile 'k' uses a private key: it has no client secret to give"
+    with pytest.raises(ConfigError, match="^no secret for profile 's' in the keyring: run"):
+        credhelper.client_secret("s")
+
+
+def test_client_secret_with_a_locked_keyring(monkeypatch) -> None:
+    import keyring
+    from support.fake_keyring import LockedKeyring
+
+    config.save_all({"s": make_profile(name="s", client_id="c")})
+    previous = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    try:
+        with pytest.raises(KeyringUnavailable) as caught:
+            credhelper.client_secret("s")
+    finally:
+        keyring.set_keyring(previous)
+    assert caught.value.exit_code == 4
+
+
+def test_client_secret_imports_keyring_but_never_httpx(subprocess_env) -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, credhelper\n"
+        "from credhelper import config\n"
+        "from credhelper._validate import make_profile\n"
+        "config.save_all({'s': make_profile(name='s', client_id='c')})\n"
+        "from credhelper import _keyring; _keyring.set_secret(credhelper.load_profile('s'), 'sec')\n"
+        "print(credhelper.client_secret('s'), 'httpx' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=subprocess_env, timeout=60, check=False)  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "sec False\n"), done.stderr

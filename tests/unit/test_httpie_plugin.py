@@ -16,7 +16,7 @@ from httpie.plugins.registry import plugin_manager
 from httpie_amplify import AmplifyAuthPlugin, AmplifyRequestsAuth
 from support.api_server import ApiServer
 
-from credhelper import ConfigError, cache, profiles
+from credhelper import ConfigError, cache, load_profile
 
 ORG = "652605300303530"
 PATH = "/apis/management/v1alpha1/environments"
@@ -95,7 +95,7 @@ def test_a_401_forgets_the_token_mints_one_and_resends_once(api, logged_in) -> N
     assert [r.status_code for r in response.history] == [401]
     assert _bearers(api) == [f"Bearer {token}" for token in logged_in.issued]
     assert api.seen[1]["body"] == api.seen[0]["body"] == b'{"name": "env"}'
-    assert cache.read(profiles.select()).access_token == logged_in.issued[1]
+    assert cache.read(load_profile()).access_token == logged_in.issued[1]
 
 
 def test_a_second_401_is_returned_as_is(api, logged_in) -> None:

@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import cli, oauth, profiles
-from credhelper.profiles import make_profile
+from credhelper import cli, config, oauth
+from credhelper._validate import make_profile
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -58,15 +58,10 @@ def write_key(tmp_path: Path):
 
 
 @pytest.fixture
-def endpoint() -> TokenEndpoint:
-    """The loopback endpoint, with a secret client and two clients registered by public key."""
-    clients = {
-        "test-client": "test-secret",
-        "rsa-sa": RSA_KEY.public_key(),
-        "ec-sa": EC_KEY.public_key(),
-    }
-    with TokenEndpoint(clients=clients) as server:
-        yield server
+def endpoint(endpoint: TokenEndpoint) -> TokenEndpoint:
+    """The loopback endpoint, with two more clients, registered by public key."""
+    endpoint.clients.update({"rsa-sa": RSA_KEY.public_key(), "ec-sa": EC_KEY.public_key()})
+    return endpoint
 
 
 @pytest.fixture
@@ -154,7 +149,7 @@ def test_the_keyring_holds_the_key_decrypted_as_pkcs8(
     [stored] = memory_keyring.entries.values()
     assert stored == _pem(RSA_KEY).decode()
     assert stored.startswith("-----BEGIN PRIVATE KEY-----\n")
-    assert profiles.load_all()["default"].auth_method == "key"
+    assert config.load_all()["default"].auth_method == "key"
     assert run_cli("logout").out == (
         "Logged out: profile 'default' removed with its private key and cached token.\n"
     )
@@ -190,7 +185,7 @@ def test_a_key_the_server_does_not_know_exits_2_and_saves_nothing(
         "`amplify-credhelper login` again\n"
     )
     assert endpoint.refusals == ["InvalidSignatureError: Signature verification failed"]
-    assert profiles.load_all() == {} and memory_keyring.entries == {}
+    assert config.load_all() == {} and memory_keyring.entries == {}
 
 
 # -- one clear line for each problem with the key ------------------------------------------
@@ -289,7 +284,7 @@ def test_key_problems_exit_1_with_one_line_before_any_request(
     assert result.err.startswith("amplify-credhelper: error: " + message.format(path=path))
     assert result.err.count("\n") == 1 and result.out == ""
     assert _key_body(RSA_KEY) not in result.err
-    assert endpoint.token_requests == 0 and profiles.load_all() == {}
+    assert endpoint.token_requests == 0 and config.load_all() == {}
 
 
 @pytest.mark.parametrize(
@@ -327,7 +322,7 @@ def test_relogin_of_a_key_profile_needs_the_key_or_a_new_method(run_cli, login, 
         stdin="test-secret",
     )
     assert switched.code == 0, switched
-    assert profiles.load_all()["default"].auth_method == "post"
+    assert config.load_all()["default"].auth_method == "post"
 
 
 def test_environment_credentials_cannot_claim_to_be_a_key(run_cli, monkeypatch) -> None:
@@ -365,7 +360,7 @@ def test_a_keyring_too_small_for_the_key_offers_keeping_the_file(
         "--keep-key-file to read the key from its file at each token, the file readable by you "
         "alone\n",
     )
-    assert profiles.load_all() == {} and memory_keyring.entries == {}
+    assert config.load_all() == {} and memory_keyring.entries == {}
     assert login("ec-sa", write_key(EC_KEY)).code == 0  # an EC key fits
 
 
@@ -388,7 +383,7 @@ def test_a_kept_key_file_is_read_at_each_mint_and_never_enters_the_keyring(
     )
     assert login("rsa-sa", path, "--keep-key-file").code == 0
     assert memory_keyring.entries == {}  # the earlier copy is gone, and nothing new is there
-    assert profiles.load_all()["default"].key_file == path
+    assert config.load_all()["default"].key_file == path
     assert run_cli("token", "--refresh").code == 0
     assert endpoint.token_requests == 2
     os.chmod(path, 0o640)
@@ -462,8 +457,8 @@ def test_status_shows_which_profiles_use_a_key(
         ("key", True, None),
         ("key", True, kept),
     ]
-    config = Path(profiles.config_path()).read_text()
-    everything = text + json.dumps(rows) + config
+    stored = Path(config.path()).read_text()
+    everything = text + json.dumps(rows) + stored
     for key in (RSA_KEY, EC_KEY):
         assert _key_body(key) not in everything
 
@@ -553,14 +548,26 @@ def _loaded_after(call: str, env: dict[str, str]) -> list[str]:
     return json.loads(_python(probe, env))
 
 
-def test_only_a_key_mint_imports_the_signer(endpoint, subprocess_env, write_key) -> None:
-    logins = {
-        "k": ["--client-id", "rsa-sa", "--key-file", write_key(RSA_KEY)],
-        "s": ["--client-id", "test-client", "--secret-stdin"],
-    }
-    for name, options in logins.items():
-        argv = ["login", "--profile", name, "--base-url", endpoint.base_url, *options]
-        _python(f"from credhelper import cli; cli.main({argv!r})", subprocess_env, "test-secret")
+def test_only_a_key_mint_imports_the_signer(
+    run_cli, endpoint, subprocess_env, write_key, monkeypatch
+) -> None:
+    import keyring
+    from support.fake_keyring import FileKeyring
+
+    # Log in here, into the file keyring the fresh interpreters below read.
+    monkeypatch.setenv("AMPLIFY_TEST_KEYRING_FILE", subprocess_env["AMPLIFY_TEST_KEYRING_FILE"])
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileKeyring())
+    try:
+        logins = {
+            "k": ["--client-id", "rsa-sa", "--key-file", write_key(RSA_KEY)],
+            "s": ["--client-id", "test-client", "--secret-stdin"],
+        }
+        for name, options in logins.items():
+            argv = ["login", "--profile", name, "--base-url", endpoint.base_url, *options]
+            assert run_cli(*argv, stdin="test-secret").code == 0
+    finally:
+        keyring.set_keyring(previous)
     assert _loaded_after("credhelper.get_token('k')", subprocess_env) == []  # a cache hit
     assert _loaded_after("credhelper.get_token('s', refresh=True)", subprocess_env) == [
         "httpx",

@@ -8,7 +8,7 @@ from support.tls import make_private_ca, serve_tls
 from support.token_endpoint import TokenEndpoint
 
 from credhelper import LoginServiceError, _core
-from credhelper.profiles import make_profile
+from credhelper._validate import make_profile
 
 
 def test_https_proxy_variables_are_honoured(endpoint, monkeypatch) -> None:

@@ -1,14 +1,13 @@
+"""The profile value, its URLs and its checks, and the one rule that chooses the profile in use."""
+
 from __future__ import annotations
 
-import json
-import os
 import re
-import stat
 
 import pytest
 
-from credhelper import ConfigError, profiles
-from credhelper.profiles import make_profile
+from credhelper import ConfigError, is_loopback, load_profile
+from credhelper._validate import check_name, make_profile
 
 
 def test_environment_aliases_resolve_to_the_official_login_services() -> None:
@@ -34,8 +33,10 @@ def test_overrides_shape_the_token_url() -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:8080", "http://localhost", "http://[::1]:9", "https://x.example"]
-)
+    "url",
+    ["http://127.0.0.1:8080", "http://localhost", "http://LOCALHOST", "http://[::1]:9",
+     "https://x.example"],
+)  # fmt: skip
 def test_https_or_loopback_urls_are_accepted(url: str) -> None:
     assert make_profile(name="a", client_id="c", base_url=url).base_url == url
 
@@ -45,6 +46,7 @@ def test_https_or_loopback_urls_are_accepted(url: str) -> None:
     [
         ("http://login.example.com", "secrets only travel over https"),
         ("http://127.0.0.1.example.com", "secrets only travel over https"),
+        ("http://[::2]:80", "plain http is allowed for 127.0.0.1, ::1 and localhost only"),
         ("ftp://login.example.com", "expected an https:// URL"),
         ("login.example.com", "expected an https:// URL"),
         ("https://user:pw@login.example.com", "no user, password or #fragment"),
@@ -67,9 +69,16 @@ def test_unsafe_urls_are_refused(url: str, message: str) -> None:
         ({"client_id": 5}, "bad client id 5: expected one line of text"),
         ({"env": None}, "bad env None: expected one line of text"),
         ({"base_url": ["x"]}, "bad base url ['x']: expected one line of text"),
-        ({"username": "bob\nurl=x"}, "bad username 'bob\\nurl=x': expected one line of text"),
-        ({"git_hosts": "git.example.com"}, "bad git hosts 'git.example.com': expected host names"),
-        ({"git_hosts": ["a b"]}, "bad git hosts ['a b']: expected host names"),
+        ({"realm": "R\nx"}, "bad realm 'R\\nx': expected one line of text"),
+        ({"refresh_margin": True}, "bad refresh margin True"),
+        ({"refresh_margin": 300.0}, "bad refresh margin 300.0"),
+        ({"refresh_margin": 86401}, "bad refresh margin 86401"),
+        ({"timeout": float("nan")}, "bad timeout nan"),
+        ({"timeout": float("inf")}, "bad timeout inf"),
+        ({"timeout": 301}, "bad timeout 301"),
+        ({"timeout": "10"}, "bad timeout '10'"),
+        ({"key_file": "/k.pem"}, "a key file goes with auth method 'key' only"),
+        ({"auth_method": "key", "key_file": "k.pem"}, "bad key file 'k.pem': expected an absolute path"),
     ],
 )
 def test_bad_settings_are_refused(fields: dict, message: str) -> None:
@@ -80,104 +89,92 @@ def test_bad_settings_are_refused(fields: dict, message: str) -> None:
 @pytest.mark.parametrize("name", ["", "-x", "a/b", "@environment", "x" * 65, "a b"])
 def test_bad_profile_names_are_refused(name: str) -> None:
     with pytest.raises(ConfigError, match="bad profile name"):
-        profiles.check_name(name)
-
-
-def test_config_round_trip_is_private_readable_and_minimal() -> None:
-    ci = make_profile(name="ci", client_id="DOSA_1", env="staging", git_hosts=("git.example.com",))
-    profiles.save_all({"ci": ci, "default": make_profile(name="default", client_id="DOSA_2")})
-    assert profiles.load_all() == {
-        "ci": ci,
-        "default": make_profile(name="default", client_id="DOSA_2"),
-    }
-    path = profiles.config_path()
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
-    with open(path) as handle:
-        assert json.load(handle) == {
-            "profiles": {
-                "ci": {"client_id": "DOSA_1", "env": "staging", "git_hosts": ["git.example.com"]},
-                "default": {"client_id": "DOSA_2"},
-            }
-        }
+        check_name(name)
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("host", "loopback"),
     [
-        ("{", "is not valid JSON"),
-        ("[]", "has no 'profiles' object"),
-        (
-            '{"profiles": {"x": {"client_id": "c", "env": "moon"}}}',
-            "profile 'x' in .*unknown environment",
-        ),
-        ('{"profiles": {"x y": {"client_id": "c"}}}', "bad profile name"),
+        ("127.0.0.1", True), ("127.0.0.1:8080", True), ("localhost", True), ("LocalHost:1", True),
+        ("::1", True), ("[::1]", True), ("[::1]:9000", True),
+        ("127.0.0.2", False), ("127.0.0.1.example.com", False), ("localhost.example.com", False),
+        ("[::1", False), ("[::2]:1", False), ("::2", False), ("", False), ("example.com:127", False),
     ],
-)
-def test_a_broken_config_file_is_named_in_the_error(content: str, message: str) -> None:
-    os.makedirs(os.path.dirname(profiles.config_path()))
-    with open(profiles.config_path(), "w") as handle:
-        handle.write(content)
-    with pytest.raises(ConfigError, match=message):
-        profiles.load_all()
+)  # fmt: skip
+def test_is_loopback_is_the_one_rule_for_plain_http(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
 
 
-def test_the_config_file_cannot_claim_the_environment_profile() -> None:
-    os.makedirs(os.path.dirname(profiles.config_path()))
-    with open(profiles.config_path(), "w") as handle:
-        json.dump({"profiles": {"x": {"client_id": "c", "from_environment": True}}}, handle)
-    assert profiles.load_all()["x"].from_environment is False
+def test_a_profile_is_a_read_only_value() -> None:
+    profile = make_profile(name="a", client_id="c", settings={"git": {"hosts": ["h"]}})
+    with pytest.raises(AttributeError, match="immutable"):
+        profile.client_id = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        profile.settings["git"] = {}  # type: ignore[index]
+    assert profile.settings["git"]["hosts"] == ("h",)  # arrays read as tuples: nothing to change
+    assert profile == make_profile(name="a", client_id="c", settings={"git": {"hosts": ("h",)}})
 
 
-def test_unknown_keys_in_the_config_file_are_ignored() -> None:
-    os.makedirs(os.path.dirname(profiles.config_path()))
-    with open(profiles.config_path(), "w") as handle:
-        json.dump({"profiles": {"x": {"client_id": "c", "future": 1}}}, handle)
-    assert profiles.load_all()["x"].client_id == "c"
+class TestLoadProfile:
+    """The one selection rule: the name; else the AMPLIFY_CLIENT_ID/_SECRET pair; else
+    $AMPLIFY_PROFILE; else 'default'."""
 
-
-class TestSelect:
     @pytest.fixture(autouse=True)
     def stored(self) -> None:
-        profiles.save_all(
+        from credhelper import config
+
+        config.save_all(
             {
                 "default": make_profile(name="default", client_id="D"),
                 "ci": make_profile(name="ci", client_id="C"),
             }
         )
 
+    @pytest.fixture
+    def ci_variables(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AMPLIFY_CLIENT_ID", "E")
+        monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "s")
+
     def test_default_when_nothing_is_said(self) -> None:
-        assert profiles.select(environ={}).client_id == "D"
+        assert load_profile().client_id == "D"
 
-    def test_amplify_profile_variable(self) -> None:
-        assert profiles.select(environ={"AMPLIFY_PROFILE": "ci"}).client_id == "C"
+    def test_amplify_profile_variable(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("AMPLIFY_PROFILE", "ci")
+        assert load_profile().client_id == "C"
 
-    def test_environment_credentials_define_the_profile(self) -> None:
-        env = {
-            "AMPLIFY_PROFILE": "ci",
-            "AMPLIFY_CLIENT_ID": "E",
-            "AMPLIFY_CLIENT_SECRET": "s",
-            "AMPLIFY_ENV": "staging",
-        }
-        chosen = profiles.select(environ=env)
+    def test_environment_credentials_define_the_profile(self, ci_variables, monkeypatch) -> None:
+        monkeypatch.setenv("AMPLIFY_PROFILE", "ci")
+        monkeypatch.setenv("AMPLIFY_ENV", "staging")
+        chosen = load_profile()
         assert (chosen.client_id, chosen.env, chosen.from_environment) == ("E", "staging", True)
+        assert chosen.settings == {}  # integrations read their own variables for it
 
-    def test_an_explicit_name_wins_over_everything(self) -> None:
-        env = {"AMPLIFY_PROFILE": "default", "AMPLIFY_CLIENT_ID": "E", "AMPLIFY_CLIENT_SECRET": "s"}
-        assert profiles.select("ci", environ=env).client_id == "C"
+    def test_an_explicit_name_wins_over_everything(self, ci_variables, monkeypatch) -> None:
+        monkeypatch.setenv("AMPLIFY_PROFILE", "default")
+        assert load_profile("ci").client_id == "C"
 
-    def test_environment_git_hosts(self) -> None:
-        env = {"AMPLIFY_CLIENT_ID": "E", "AMPLIFY_CLIENT_SECRET": "s",
-               "AMPLIFY_GIT_HOSTS": "git.example.com, *.corp.example"}
-        assert profiles.select(environ=env).git_hosts == ("git.example.com", "*.corp.example")
+    def test_a_profile_given_is_returned_as_it_is(self, ci_variables) -> None:
+        given = make_profile(name="x", client_id="X")
+        assert load_profile(given) is given
 
-    def test_a_client_id_without_a_secret_is_not_a_profile(self) -> None:
-        assert profiles.select(environ={"AMPLIFY_CLIENT_ID": "E"}).client_id == "D"
+    def test_a_client_id_without_a_secret_is_not_a_profile(self, monkeypatch) -> None:
+        monkeypatch.setenv("AMPLIFY_CLIENT_ID", "E")
+        assert load_profile().client_id == "D"
 
     def test_unknown_profile_says_how_to_create_it(self) -> None:
         with pytest.raises(ConfigError) as caught:
-            profiles.select("nope", environ={})
+            load_profile("nope")
         assert str(caught.value) == (
             "no profile 'nope': run `amplify-credhelper login --profile nope --client-id ID` "
             "first (or set AMPLIFY_CLIENT_ID and AMPLIFY_CLIENT_SECRET)"
         )
+
+    def test_a_bad_name_is_refused_before_any_lookup(self, monkeypatch) -> None:
+        monkeypatch.setenv("AMPLIFY_PROFILE", "a/b")
+        with pytest.raises(ConfigError, match="bad profile name 'a/b'"):
+            load_profile()
+
+    def test_list_profiles_puts_the_environment_first(self, ci_variables) -> None:
+        from credhelper import list_profiles
+
+        assert [p.name for p in list_profiles()] == ["(environment)", "ci", "default"]

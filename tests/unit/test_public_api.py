@@ -18,13 +18,26 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
         "LoginServiceError",
         "Profile",
         "Token",
+        "client_secret",
         "forget_token",
         "get_token",
+        "is_loopback",
         "list_profiles",
         "load_profile",
+        "update_settings",
     ]
+
+
+def test_every_public_name_is_a_documented_object_of_its_own_name() -> None:
     for name in credhelper.__all__:
-        assert getattr(credhelper, name) is not None
+        value = getattr(credhelper, name)  # AmplifyAuth: loaded here, on first use
+        assert value.__module__.startswith("credhelper."), name
+        assert value.__name__ == name, f"{name} is another name for {value.__name__}"
+        assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+    assert sorted(n for n in vars(credhelper) if not n.startswith("_") and n.islower()
+                  and callable(getattr(credhelper, n))) == [
+        n for n in credhelper.__all__ if n.islower()
+    ]  # no function is public by accident  # fmt: skip
 
 
 def test_every_error_has_its_documented_exit_code() -> None:

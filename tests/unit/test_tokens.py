@@ -13,6 +13,9 @@ from credhelper.tokens import is_bearer_token, org_id_from_jwt
         ({"orgId": 652605300303530}, "652605300303530"),
         ({"orgId": "42"}, "42"),
         ({"orgId": "not-a-number"}, None),
+        ({"orgId": "\u00b2"}, None),  # a digit to str.isdigit, not to int() or a header
+        ({"orgId": "1" * 33}, None),
+        ({"orgId": ""}, None),
         ({"orgId": True}, None),
         ({"orgId": None}, None),
         ({"sub": "x"}, None),
@@ -43,7 +46,7 @@ def test_freshness_keeps_the_refresh_margin() -> None:
     token = Token(access_token="t", expires_at=1000.0, issued_at=0.0)
     assert token.is_fresh(300, now=699)
     assert not token.is_fresh(300, now=700)
-    assert token.is_expired(now=1000) and not token.is_expired(now=999)
+    assert token.renew_at(300) == 700
 
 
 def test_the_margin_is_capped_at_half_a_short_lifetime() -> None:
@@ -57,7 +60,7 @@ def test_tokens_are_immutable_and_never_show_their_value() -> None:
     assert "s3cr3t-token" not in repr(token)
     assert (
         repr(token)
-        == "Token(access_token=***, expires_at=1.0, org_id='7', issued_at=None, token_type='Bearer')"
+        == "Token(access_token=***, expires_at=1.0, org_id='7', issued_at=None)"
     )
     with pytest.raises(AttributeError):
         token.access_token = "x"  # type: ignore[misc]

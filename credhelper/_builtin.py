@@ -1,0 +1,142 @@
+"""The built-in commands other than ``login``: token, header, env, status and logout."""
+
+from __future__ import annotations
+
+from . import _core, config
+from ._output import broken_line, official_shape, print_json, status_line, status_of
+from ._select import environment_defined, environment_profile, load_profile
+from .commands import Command
+from .errors import PROG, ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+
+    from .commands import CommandParser, Streams
+    from .profiles import Profile
+
+
+class _Token(Command):
+    name = "token"
+    help = "print the access token"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--refresh", action="store_true", help="mint a new token even if the cached one is good"
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print the official CLI's JSON shape"
+        )
+
+    def run(self, args: argparse.Namespace, io: Streams) -> int:
+        profile = load_profile(args.profile)
+        token = _core.get_token(profile, refresh=args.refresh)
+        if args.json:
+            print_json(io.stdout, official_shape(profile, token))
+        else:
+            io.stdout.write(token.access_token + "\n")
+        return 0
+
+
+class _Header(Command):
+    name = "header"
+    help = "print the Authorization and X-Axway-Tenant-Id headers, one a line"
+
+    def run(self, args: argparse.Namespace, io: Streams) -> int:
+        token = _core.get_token(args.profile)
+        io.stdout.write(f"Authorization: Bearer {token.access_token}\n")
+        if token.org_id is not None:
+            io.stdout.write(f"X-Axway-Tenant-Id: {token.org_id}\n")
+        return 0
+
+
+class _Env(Command):
+    name = "env"
+    help = "print export lines for AMPLIFY_TOKEN and AMPLIFY_TENANT_ID, for eval"
+
+    def run(self, args: argparse.Namespace, io: Streams) -> int:
+        # Token and org id are checked to be shell-safe (RFC 6750 characters, digits): no quoting.
+        token = _core.get_token(args.profile)
+        io.stdout.write(f"export AMPLIFY_TOKEN={token.access_token}\n")
+        if token.org_id is not None:
+            io.stdout.write(f"export AMPLIFY_TENANT_ID={token.org_id}\n")
+        else:
+            io.stdout.write("unset AMPLIFY_TENANT_ID\n")  # never leave another profile's org behind
+        return 0
+
+
+class _Status(Command):
+    name = "status"
+    help = "show every profile and its token (never a secret)"
+    description = (
+        "Show every profile and its token (never a secret). A stored profile that cannot be "
+        "used is shown with its problem, and the exit code is then 1."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    def run(self, args: argparse.Namespace, io: Streams) -> int:
+        if args.profile:
+            rows, broken = [status_of(load_profile(args.profile))], {}
+        else:
+            stored = config.read()
+            broken = stored.broken
+            rows = _status_rows(stored)
+        if args.json:
+            print_json(io.stdout, rows)
+        elif not rows:
+            io.stdout.write(f"No profiles: run `{PROG} login --client-id ID` to add one.\n")
+        for row in rows if not args.json else ():
+            io.stdout.write((broken_line(row) if "error" in row else status_line(row)) + "\n")
+        if broken:
+            raise config.unusable(sorted(broken))
+        return 0
+
+
+def _status_rows(stored: config.Stored) -> list[dict[str, object]]:
+    """The environment profile's row first, then every stored profile's, by name."""
+    rows: dict[str, dict[str, object]] = {n: status_of(p) for n, p in stored.profiles.items()}
+    rows.update({n: {"profile": n, "error": problem} for n, problem in stored.broken.items()})
+    found = [rows[name] for name in sorted(rows)]
+    if environment_defined():
+        found.insert(0, status_of(environment_profile()))
+    return found
+
+
+class _Logout(Command):
+    name = "logout"
+    help = "remove a profile, its secret and its cached token"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--all", action="store_true", help="every profile")
+
+    def run(self, args: argparse.Namespace, io: Streams) -> int:
+        if args.all and args.profile:
+            raise ConfigError("logout takes --profile or --all, not both")
+        stored = config.read()
+        chosen = list(stored.profiles.values()) if args.all else [load_profile(args.profile)]
+        for profile in chosen:
+            if profile.from_environment:
+                raise ConfigError(
+                    "the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile is not stored: "
+                    "unset them, or name a --profile"
+                )
+            _core.logout(profile)
+            io.stdout.write(
+                f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}.\n"
+            )
+        if args.all and stored.broken:
+            raise config.unusable(sorted(stored.broken))  # left in place: we cannot read them
+        return 0
+
+
+def _removed_with(profile: Profile) -> str:
+    if profile.key_file is not None:
+        return f" with its cached token (its key file {profile.key_file} is yours to delete)"
+    return f" with its {'private key' if profile.uses_key else 'secret'} and cached token"
+
+
+BUILT_IN: dict[str, Command] = {
+    c.name: c for c in (_Token(), _Header(), _Env(), _Status(), _Logout())
+}

@@ -1,0 +1,210 @@
+"""The checks a profile passes before anything uses it: a config file edited by hand may hold
+anything, and so may the options of a command line.
+
+``make_profile`` is the one way to a checked ``Profile``; ``is_loopback`` the one home of the rule
+that plain http may only go to this machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+from .profiles import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+_INTEGRATION = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+PLAIN_HTTP_RULE = "plain http is allowed for 127.0.0.1, ::1 and localhost only"
+# Bounds on what integrations keep in a profile's settings: far beyond any real use, near enough
+# that a runaway or hostile file is refused rather than carried along.
+MAX_DEPTH = 8  # an integration's settings object is depth 1
+MAX_TEXT = 4096  # characters in one string
+MAX_SETTINGS = 65536  # characters of one integration's settings as JSON
+MAX_INT = 2**53 - 1  # RFC 8259 §6: the integers JSON implementations agree on
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or address, with any ``:port``; IPv6 in brackets or not) is
+    this machine: 127.0.0.1, ::1 or localhost. Only there may a token travel in plain http."""
+    if host.startswith("["):
+        name = host[1 : host.index("]")] if "]" in host else ""
+    else:
+        name = host if host.count(":") > 1 else host.partition(":")[0]
+    return name.lower() in _LOOPBACK
+
+
+def check_url(url: str, what: str) -> str:
+    """Refuse a URL that would send a secret in clear text: https, or http to loopback only."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+        parts = None
+    if parts is None or not host or parts.scheme not in ("https", "http"):
+        raise ConfigError(f"bad {what} {url!r}: expected an https:// URL")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise ConfigError(
+            f"refusing {what} {url!r}: secrets only travel over https ({PLAIN_HTTP_RULE})"
+        )
+    if parts.username or parts.password or parts.fragment:
+        raise ConfigError(f"bad {what} {url!r}: no user, password or #fragment allowed")
+    return url
+
+
+def check_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise ConfigError(
+            f"bad profile name {_shown(name)}: use letters, digits, '.', '_' or '-' (at most 64)"
+        )
+    return name
+
+
+def canonical_env(name: str) -> str:
+    env = ENV_ALIASES.get(name.lower(), name.lower())
+    if env not in ENVIRONMENTS:
+        choices = ", ".join([*ENVIRONMENTS, *ENV_ALIASES])
+        raise ConfigError(f"unknown environment {name!r}: choose one of {choices}")
+    return env
+
+
+def make_profile(**fields: object) -> Profile:
+    """A checked Profile: one-line text, known environment and auth method, safe URLs, sane
+    numbers, bounded settings (read-only from here on)."""
+    profile = Profile(**fields)
+    _check_text(profile)
+    canonical = canonical_env(profile.env)
+    if not profile.client_id or ":" in profile.client_id:
+        raise ConfigError("bad client id: it must be non-empty, without ':' or control characters")
+    if profile.auth_method not in AUTH_METHODS:
+        raise ConfigError(
+            f"unknown auth method {profile.auth_method!r}: choose one of {', '.join(AUTH_METHODS)}"
+        )
+    _check_key_file(profile)
+    _check_numbers(profile)
+    for what in ("base_url", "token_url", "platform_url"):
+        url = getattr(profile, what)
+        if url is not None:
+            check_url(url, what.replace("_", " "))
+    settings = checked_settings(profile.settings)
+    return profile.replace(env=canonical, settings=settings)  # type: ignore[return-value]
+
+
+_TEXT = ("client_id", "env", "auth_method")
+_OPTIONAL_TEXT = ("base_url", "realm", "token_url", "platform_url", "ca_file", "key_file")
+
+
+def _check_text(profile: Profile) -> None:
+    for field in _TEXT + _OPTIONAL_TEXT:
+        value = getattr(profile, field)
+        if value is None and field in _OPTIONAL_TEXT:
+            continue
+        if not isinstance(value, str) or not value.isprintable():
+            what = field.replace("_", " ")
+            raise ConfigError(f"bad {what} {_shown(value)}: expected one line of text")
+
+
+def _check_numbers(profile: Profile) -> None:
+    # Comparisons refuse NaN and infinity too: neither lies within a range.
+    margin = profile.refresh_margin
+    if isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin <= 86400:
+        raise ConfigError(f"bad refresh margin {_shown(margin)}: seconds from 0 to 86400")
+    timeout = profile.timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
+        raise ConfigError(f"bad timeout {_shown(timeout)}: seconds, more than 0 and at most 300")
+
+
+def _check_key_file(profile: Profile) -> None:
+    if profile.key_file is not None and not profile.uses_key:
+        raise ConfigError("a key file goes with auth method 'key' only")
+    key_file = profile.key_file
+    if key_file is not None and not os.path.isabs(key_file):
+        raise ConfigError(f"bad key file {key_file!r}: expected an absolute path")
+
+
+# -- integration settings: JSON values within bounds, never interpreted here --------------------
+
+
+def checked_settings(value: object) -> Mapping[str, Mapping[str, object]]:
+    """A profile's settings, checked and read-only: integration name -> its settings object."""
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"bad settings {_shown(value)}: expected an object")
+    return MappingProxyType({_integration(k): checked_integration(k, v) for k, v in value.items()})
+
+
+def checked_integration(name: str, values: object) -> Mapping[str, object]:
+    """One integration's settings, checked and read-only."""
+    _integration(name)
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"bad {name} settings {_shown(values)}: expected an object")
+    frozen = _frozen(values, name, 1)
+    if len(json.dumps(as_json(frozen))) > MAX_SETTINGS:
+        raise ConfigError(f"bad {name} settings: more than {MAX_SETTINGS} characters as JSON")
+    return frozen  # type: ignore[return-value]
+
+
+def _integration(name: object) -> str:
+    if not isinstance(name, str) or not _INTEGRATION.match(name):
+        raise ConfigError(
+            f"bad integration name {_shown(name)}: lower-case letters, digits, '_' or '-'"
+        )
+    return name
+
+
+def _frozen(value: object, path: str, depth: int) -> object:
+    """``value``, a JSON value, made read-only (objects as mappings, arrays as tuples)."""
+    if depth > MAX_DEPTH and isinstance(value, (Mapping, list, tuple)):
+        raise ConfigError(f"bad setting {path}: nested more than {MAX_DEPTH} levels deep")
+    if isinstance(value, Mapping):
+        return MappingProxyType(
+            {_key(k, path): _frozen(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
+        )
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))
+    problem = _leaf_problem(value)
+    if problem:
+        raise ConfigError(f"bad setting {path} {_shown(value)}: {problem}")
+    return value
+
+
+def _leaf_problem(value: object) -> str | None:
+    """What is wrong with a setting that is not an object or an array; None: nothing."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        ok = len(value) <= MAX_TEXT and value.isprintable()
+        return None if ok else f"expected one line of text (at most {MAX_TEXT} characters)"
+    if isinstance(value, (int, float)):
+        ok = -MAX_INT <= value <= MAX_INT if isinstance(value, int) else math.isfinite(value)
+        return None if ok else f"expected a finite number (integers within ±{MAX_INT})"
+    return "expected a JSON value (text, number, true, false, null, array or object)"
+
+
+def _key(key: object, path: str) -> str:
+    if not isinstance(key, str) or not key or len(key) > 128 or not key.isprintable():
+        raise ConfigError(f"bad setting name {_shown(key)} in {path}: expected a short name")
+    return key
+
+
+def as_json(value: object) -> object:
+    """Read-only settings as plain JSON values again (dicts and lists), for writing or printing."""
+    if isinstance(value, Mapping):
+        return {k: as_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    return value
+
+
+def _shown(value: object) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print (sys.set_int_max_str_digits)
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:57] + "..."
