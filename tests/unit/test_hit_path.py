@@ -1,0 +1,93 @@
+"""The cache-hit path: what it loads, and each shortcut it takes proven to agree with the long way.
+
+A cache hit answers from two small files, so its cost is mostly what Python loads to run it and
+to end (tests/benchmark.py counts it). The hit takes shortcuts for the plainest inputs only, each
+checked here against the general code it stands in for: the config folder without platformdirs,
+the command line without argparse, a URL without urllib.parse, names and tokens without regular
+expressions.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from unittest import mock
+
+import platformdirs
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from credhelper import _files
+
+# -- the config folder without platformdirs ------------------------------------------------------
+
+# What people put in these variables, and what they should not: relative, "~", blank, "//".
+_FOLDER_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["", " ", "\t", "/", "//", "/home/u", "/home/u/", "~", "~/cfg", "cfg", " /x"]),
+    st.text(alphabet="/~. \tab\u00e9\u2003", max_size=10),
+)
+
+
+def _outcome(find: object) -> tuple[str, object]:
+    try:
+        return "folder", find()  # type: ignore[operator]
+    except Exception as exc:  # noqa: BLE001  (platformdirs' own error is the answer then)
+        return type(exc).__name__, str(exc)
+
+
+@given(xdg=_FOLDER_VALUES, home=_FOLDER_VALUES)
+@example(xdg=None, home="/home/u")
+@example(xdg="", home="/")
+@example(xdg="relative", home="/home/u")
+@example(xdg="/abs", home=None)
+@example(xdg=None, home="relative")
+@example(xdg=None, home=None)
+def test_the_config_folder_is_the_one_platformdirs_names(xdg: str | None, home: str | None) -> None:
+    values = {"XDG_CONFIG_HOME": xdg, "HOME": home}
+    environ = {k: v for k, v in os.environ.items() if k not in values}
+    environ.update({k: v for k, v in values.items() if v is not None})
+    with mock.patch.dict(os.environ, environ, clear=True):
+        ours = _outcome(_files.config_dir)
+        theirs = _outcome(lambda: platformdirs.user_config_dir(_files.APP_NAME, appauthor=False))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("xdg", "home", "expected"),
+    [
+        ("/x/cfg", "/home/u", "/x/cfg/amplify-credhelper"),
+        (None, "/home/u/", "/home/u/.config/amplify-credhelper"),
+        ("  ", "/home/u", "/home/u/.config/amplify-credhelper"),
+        ("cfg", "/home/u", None),  # platformdirs versions differ here: they decide
+        ("~/cfg", "/home/u", None),
+        (None, "home/u", None),
+        (None, None, None),
+    ],
+)
+def test_the_plain_linux_cases_are_answered_without_platformdirs(
+    monkeypatch: pytest.MonkeyPatch, xdg: str | None, home: str | None, expected: str | None
+) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name, value in (("XDG_CONFIG_HOME", xdg), ("HOME", home)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    assert _files._plain_linux_config_dir() == expected
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32", "freebsd14", "ios"])
+def test_other_systems_ask_platformdirs(monkeypatch: pytest.MonkeyPatch, platform: str) -> None:
+    monkeypatch.setattr(sys, "platform", platform)
+    assert _files._plain_linux_config_dir() is None
+
+
+@pytest.mark.parametrize("variable", ["ANDROID_DATA", "ANDROID_ROOT"])
+def test_anything_android_like_asks_platformdirs(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    # platformdirs takes Android for its own (ANDROID_DATA=/data, ANDROID_ROOT=/system): its call.
+    monkeypatch.setenv(variable, "/data")
+    assert _files._plain_linux_config_dir() is None
