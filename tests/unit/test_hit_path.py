@@ -18,7 +18,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from credhelper import _files
+from credhelper import _files, cli
+from credhelper._builtin import BUILT_IN
 
 # -- the config folder without platformdirs ------------------------------------------------------
 
@@ -91,3 +92,47 @@ def test_anything_android_like_asks_platformdirs(
     # platformdirs takes Android for its own (ANDROID_DATA=/data, ANDROID_ROOT=/system): its call.
     monkeypatch.setenv(variable, "/data")
     assert _files._plain_linux_config_dir() is None
+
+
+# -- the command line without argparse -----------------------------------------------------------
+
+_ARGS = st.sampled_from([
+    "-p", "--profile", "-v", "--verbose", "--refresh", "--json", "--all", "--", "-h", "--help",
+    "--ref", "--prof", "--verb", "-pci", "-p=ci", "--profile=", "--profile=ci", "--profile=-x",
+    "--verbose=1", "ci", "-x", "-1", "-", "=", "token", "login", "", "a b",
+])  # fmt: skip
+_COMMAND_LINES = st.tuples(
+    st.sampled_from([*BUILT_IN, "login", "setup-git", "-v", "--help", ""]),
+    st.lists(st.one_of(_ARGS, st.text(max_size=5)), max_size=6),
+).map(lambda parts: [parts[0], *parts[1]])
+
+
+@given(argv=_COMMAND_LINES)
+@example(argv=["token", "--profile", "ci", "-v", "--json", "--refresh"])
+@example(argv=["header", "-p", "x y"])
+@example(argv=["env", "--profile=", "--verbose"])
+@example(argv=["token", "-p", "-1"])
+def test_the_plain_parse_agrees_with_argparse(argv: list[str]) -> None:
+    plain = cli._plain_args(argv)
+    if plain is None:
+        return  # argparse decides
+    parser = cli._parser([BUILT_IN[argv[0]]])
+    assert vars(plain) == vars(parser.parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["token"], ["token", "--profile", "ci", "-v"], ["token", "-p", "ci", "--json"],
+     ["header", "--profile=ci"], ["env", "--verbose"], ["status", "--json"], ["logout", "--all"]],
+)  # fmt: skip
+def test_the_plain_command_lines_need_no_parser(argv: list[str]) -> None:
+    assert cli._plain_args(argv) is not None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[], ["login"], ["-v", "token"], ["token", "--prof", "x"], ["token", "-p"], ["token", "-h"],
+     ["token", "-v", "-v"], ["token", "x"], ["token", "--"], ["header", "--json"]],
+)  # fmt: skip
+def test_anything_else_goes_to_argparse(argv: list[str]) -> None:
+    assert cli._plain_args(argv) is None
