@@ -8,18 +8,24 @@ that plain http may only go to this machine.
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
-from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .profiles import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
-_INTEGRATION = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+# Names, as sets of ASCII characters rather than regular expressions: compiling one costs a
+# cache hit more than all its checks together (tests/unit/test_hit_path.py holds the patterns).
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ALNUM = _LOWER | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_NAME_CHARS = _ALNUM | frozenset("._-")  # profiles: [A-Za-z0-9][A-Za-z0-9._-]{0,63}
+_INTEGRATION_CHARS = _LOWER | frozenset("0123456789_-")  # integrations: [a-z][a-z0-9_-]{0,31}
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 PLAIN_HTTP_RULE = "plain http is allowed for 127.0.0.1, ::1 and localhost only"
 # Bounds on what integrations keep in a profile's settings: far beyond any real use, near enough
@@ -28,6 +34,7 @@ MAX_DEPTH = 8  # an integration's settings object is depth 1
 MAX_TEXT = 4096  # characters in one string
 MAX_SETTINGS = 65536  # characters of one integration's settings as JSON
 MAX_INT = 2**53 - 1  # RFC 8259 §6: the integers JSON implementations agree on
+_MAX_FLOAT = sys.float_info.max
 
 
 def is_loopback(host: str) -> bool:
@@ -42,6 +49,37 @@ def is_loopback(host: str) -> bool:
 
 def check_url(url: str, what: str) -> str:
     """Refuse a URL that would send a secret in clear text: https, or http to loopback only."""
+    if not _is_plain_url(url):
+        _check_split_url(url, what)
+    return url
+
+
+# Host names and IPv4 addresses; a path of RFC 3986 unreserved characters, '/' and '%'.
+_HOST_CHARS = _ALNUM | frozenset(".-")
+_PATH_CHARS = _HOST_CHARS | frozenset("_~/%")
+
+
+def _is_plain_url(url: str) -> bool:
+    """Whether ``url`` is plainly safe: ``https://HOST[:PORT][/PATH]`` (or http to loopback),
+    with nothing urlsplit could read otherwise (no user, query, fragment, brackets or escapes).
+    The URLs nearly everyone has are decided so without importing urllib.parse (a quarter of a
+    cache hit's budget); tests/unit/test_hit_path.py proves urlsplit accepts each of them."""
+    scheme, _, rest = url.partition("://")
+    authority, _, path = rest.partition("/")
+    host, colon, port = authority.partition(":")
+    return (
+        url.isascii()
+        and (scheme == "https" or (scheme == "http" and is_loopback(host)))
+        and bool(host)
+        and _HOST_CHARS.issuperset(host)
+        and (not colon or port.isdigit())
+        and _PATH_CHARS.issuperset(path)
+    )
+
+
+def _check_split_url(url: str, what: str) -> None:
+    from urllib.parse import urlsplit
+
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -56,15 +94,29 @@ def check_url(url: str, what: str) -> str:
         )
     if parts.username or parts.password or parts.fragment:
         raise ConfigError(f"bad {what} {url!r}: no user, password or #fragment allowed")
-    return url
 
 
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not _is_name(name, _ALNUM, _NAME_CHARS, 64):
         raise ConfigError(
             f"bad profile name {_shown(name)}: use letters, digits, '.', '_' or '-' (at most 64)"
         )
     return name
+
+
+def _is_name(
+    value: object, first: frozenset[str], rest: frozenset[str], most: int
+) -> TypeGuard[str]:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= most
+        and value[0] in first
+        and rest.issuperset(value)
+    )
+
+
+def _is_integration_name(value: object) -> TypeGuard[str]:
+    return _is_name(value, _LOWER, _INTEGRATION_CHARS, 32)
 
 
 def canonical_env(name: str) -> str:
@@ -151,7 +203,7 @@ def checked_integration(name: str, values: object) -> Mapping[str, object]:
 
 
 def _integration(name: object) -> str:
-    if not isinstance(name, str) or not _INTEGRATION.match(name):
+    if not _is_integration_name(name):
         raise ConfigError(
             f"bad integration name {_shown(name)}: lower-case letters, digits, '_' or '-'"
         )
@@ -182,7 +234,8 @@ def _leaf_problem(value: object) -> str | None:
         ok = len(value) <= MAX_TEXT and value.isprintable()
         return None if ok else f"expected one line of text (at most {MAX_TEXT} characters)"
     if isinstance(value, (int, float)):
-        ok = -MAX_INT <= value <= MAX_INT if isinstance(value, int) else math.isfinite(value)
+        # Finite: NaN and the infinities fail the comparison (math.isfinite, without loading math).
+        ok = -MAX_INT <= value <= MAX_INT if isinstance(value, int) else abs(value) <= _MAX_FLOAT
         return None if ok else f"expected a finite number (integers within ±{MAX_INT})"
     return "expected a JSON value (text, number, true, false, null, array or object)"
 

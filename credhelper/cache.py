@@ -8,7 +8,6 @@ a token meant for another account.
 
 from __future__ import annotations
 
-import math
 import os
 
 from . import _files
@@ -58,7 +57,7 @@ def _seconds(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError("not a number")
     seconds = float(value)  # OverflowError for an integer beyond a float's range
-    if not math.isfinite(seconds) or not 0 <= seconds < 1e11:
+    if not 0 <= seconds < 1e11:  # NaN and infinity are in no range
         raise ValueError("not a time")
     return seconds
 

@@ -10,15 +10,17 @@ expressions.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from unittest import mock
+from urllib.parse import urlsplit
 
 import platformdirs
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from credhelper import _files, cli
+from credhelper import ConfigError, _files, _validate, cli, tokens
 from credhelper._builtin import BUILT_IN
 
 # -- the config folder without platformdirs ------------------------------------------------------
@@ -136,3 +138,91 @@ def test_the_plain_command_lines_need_no_parser(argv: list[str]) -> None:
 )  # fmt: skip
 def test_anything_else_goes_to_argparse(argv: list[str]) -> None:
     assert cli._plain_args(argv) is None
+
+
+# -- a URL without urllib.parse ------------------------------------------------------------------
+
+# Plain URLs, and each with one odd thing put in somewhere: a near miss of the plain shape.
+_PLAIN_URLS = st.from_regex(
+    r"(https|http)://(127\.0\.0\.1|localhost|[A-Za-z0-9.-]{1,10})(:[0-9]{1,5})?"
+    r"(/[A-Za-z0-9._~/%-]{0,10})?",
+    fullmatch=True,
+)
+_ODD = st.sampled_from([*"@#?[]:/\\ \t\u00e9%.-", "://", "user@", "HTTP", "[::1]", "\u0661"])
+_URLS = st.one_of(
+    _PLAIN_URLS,
+    st.builds(lambda url, odd, at: url[:at] + odd + url[at:], _PLAIN_URLS, _ODD, st.integers(0, 30)),
+    st.builds("{}/a{}b".format, _PLAIN_URLS, _ODD),  # in the path
+)  # fmt: skip
+
+
+def _accepted_by_urlsplit(url: str) -> bool:
+    try:
+        _validate._check_split_url(url, "url")
+    except ConfigError:
+        return False
+    return True
+
+
+@given(url=_URLS)
+@example(url="https://user@login.example.com")
+@example(url="https://h/a#b")
+@example(url="http://127.0.0.1:8080/auth")
+@example(url="http://127.0.0.1.example.com")
+@example(url="https://h:")
+@example(url="https://[::1]")
+def test_every_plain_url_is_one_urlsplit_accepts(url: str) -> None:
+    if _validate._is_plain_url(url):
+        assert _accepted_by_urlsplit(url)
+        assert urlsplit(url).hostname  # and the one host it sends to is the one checked
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://login.axway.com", "https://login.axwaytest.net/", "http://127.0.0.1:51234",
+     "http://localhost:8080/auth", "https://sso.example.com/auth/realms/R/protocol/x/token"],
+)  # fmt: skip
+def test_the_urls_people_have_need_no_urllib(url: str) -> None:
+    assert _validate._is_plain_url(url)
+    assert _validate.check_url(url, "base url") == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://h:x", "https://u@h", "https://h#f", "https://h/?q", "https://[::1]", "HTTPS://h",
+     "http://example.com", "https://h\\x", "https://h/\u00fc", "https://", "https:///x"],
+)  # fmt: skip
+def test_anything_else_goes_to_urlsplit(url: str) -> None:
+    assert not _validate._is_plain_url(url)
+
+
+# -- names and tokens without compiling a regular expression -------------------------------------
+# The patterns themselves, as the rules were first written: the checks must agree with them.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+INTEGRATION = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+BEARER = re.compile(r"[A-Za-z0-9\-._~+/]+=*\Z")  # RFC 6750 section 2.1, b64token
+_NEAR = st.text(alphabet="aZ09._-~+/=é ²\n", max_size=70)
+
+
+def _passes(check, value) -> bool:
+    try:
+        check(value)
+    except ConfigError:
+        return False
+    return True
+
+
+@given(value=st.one_of(_NEAR, st.text(max_size=70)))
+@example(value="a" * 64)
+@example(value="a" * 65)
+def test_the_name_checks_are_the_patterns(value: str) -> None:
+    assert _passes(_validate.check_name, value) is bool(NAME.match(value))
+    assert _validate._is_integration_name(value) is bool(INTEGRATION.match(value))
+
+
+@given(value=st.one_of(_NEAR, st.text(max_size=20)))
+@example(value="===")
+@example(value="abc==")
+@example(value="a=b")
+def test_the_bearer_token_check_is_the_pattern(value: str) -> None:
+    assert tokens.is_bearer_token(value) is bool(BEARER.match(value))
