@@ -20,7 +20,7 @@ from credhelper import (
     forget_token,
     get_token,
 )
-from credhelper.errors import reported
+from credhelper.errors import exit_program, reported
 
 from . import settings
 from .hosts import serving_profile
@@ -38,7 +38,7 @@ USAGE = f"usage: {PROG} [--profile P] get|store|erase\n"
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
+    exit_program(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
 
 
 def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from unittest import mock
 from urllib.parse import urlsplit
@@ -226,3 +227,18 @@ def test_the_name_checks_are_the_patterns(value: str) -> None:
 @example(value="a=b")
 def test_the_bearer_token_check_is_the_pattern(value: str) -> None:
     assert tokens.is_bearer_token(value) is bool(BEARER.match(value))
+
+
+# -- the end of a program ------------------------------------------------------------------------
+
+
+def test_a_program_ends_with_its_code_its_output_flushed_and_its_objects_frozen() -> None:
+    probe = (
+        "import atexit, gc, sys\n"
+        "from credhelper.errors import exit_program\n"
+        "atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0))\n"
+        "sys.stdout.write('x' * 100000)\n"
+        "exit_program(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (3, "x" * 100000 + "frozen: True\n", "")
