@@ -18,11 +18,56 @@ from urllib.parse import urlsplit
 
 import platformdirs
 import pytest
+from conftest import console_script, login_argv
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from credhelper import ConfigError, _files, _validate, cli, tokens
 from credhelper._builtin import BUILT_IN
+
+GIT_REQUEST = "protocol=https\nhost=git.example.com\n\n"
+# Never on a cache hit: what a mint needs, what a parser needs, what only other commands need.
+NOT_ON_A_HIT = (
+    "argparse", "credhelper._login_cli", "credhelper._output", "credhelper._parser",
+    "cryptography", "dataclasses", "filelock", "httpx", "importlib.metadata", "ipaddress", "jwt",
+    "keyring", "math", "pathlib", "platformdirs", "random", "shutil", "tempfile", "typing",
+    "urllib.parse",
+)  # fmt: skip
+
+
+@pytest.fixture
+def logged_in_for_git(run_cli, endpoint, memory_keyring):
+    # A loopback --base-url, as every test here has: the URL check must not load urllib.parse.
+    result = run_cli(*login_argv(endpoint, "--git-host", "git.example.com"), stdin="test-secret\n")
+    assert result.code == 0, result
+    return endpoint
+
+
+def _loaded_by(script: str, argv: list[str], stdin: str = "") -> set[str]:
+    """The modules the installed ``script`` loads, run as a user runs it (through pip's wrapper)."""
+    done = subprocess.run([sys.executable, "-X", "importtime", console_script(script), *argv],
+                          input=stdin, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and done.stdout, done.stderr[-2000:]
+    rows = [line.rsplit("|", 1) for line in done.stderr.splitlines()]
+    return {row[1].strip() for row in rows if row[0].startswith("import time:")}
+
+
+@pytest.mark.parametrize(
+    ("script", "argv", "stdin"),
+    [
+        ("amplify-credhelper", ["token"], ""),
+        ("amplify-credhelper", ["header", "--profile", "default"], ""),
+        ("amplify-credhelper", ["env", "-v"], ""),
+        ("git-credential-amplify", ["get"], GIT_REQUEST),
+    ],
+)
+def test_a_cache_hit_loads_only_what_it_uses(
+    logged_in_for_git, script: str, argv: list[str], stdin: str
+) -> None:
+    loaded = _loaded_by(script, argv, stdin)
+    assert "credhelper.cache" in loaded  # the probe sees our modules at all
+    assert sorted(loaded & set(NOT_ON_A_HIT)) == []
+
 
 # -- the config folder without platformdirs ------------------------------------------------------
 

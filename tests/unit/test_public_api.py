@@ -59,7 +59,8 @@ def test_every_error_has_its_documented_exit_code() -> None:
         assert issubclass(error, credhelper.CredhelperError)
 
 
-HEAVY = ("keyring", "httpx", "filelock", "jwt", "dataclasses", "typing", "configparser")
+HEAVY = ("keyring", "httpx", "filelock", "jwt", "dataclasses", "typing", "configparser",
+         "platformdirs", "argparse", "urllib.parse")  # fmt: skip
 
 
 def _heavy_modules_after(statement: str) -> list[str]:
@@ -69,10 +70,8 @@ def _heavy_modules_after(statement: str) -> list[str]:
 
 
 def test_importing_the_package_and_the_cli_loads_nothing_heavy() -> None:
-    # platformdirs itself needs typing and configparser on some Pythons (3.9): that much is given.
-    given = _heavy_modules_after("import argparse, json, platformdirs")
-    assert _heavy_modules_after("import credhelper.cli") == given
-    assert not {"keyring", "httpx", "filelock", "jwt"} & set(given)
+    # Not even platformdirs or argparse: a cache hit needs neither (tests/unit/test_hit_path.py).
+    assert _heavy_modules_after("import credhelper.cli") == []
 
 
 def test_amplify_auth_is_loaded_on_demand() -> None:
