@@ -36,7 +36,10 @@ def test_benchmark_runs_and_counts_requests_and_imports() -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "token requests made by one login: 1\n" in out
-    assert "keyring/httpx/filelock/typing/dataclasses among them: none\n" in out
+    assert (
+        "keyring/httpx/filelock/platformdirs/argparse/urllib.parse/typing/dataclasses among them: "
+        "none\n"
+    ) in out
     assert (
         "12 concurrent cold `token` calls: 1 token request(s), 12/12 succeeded, 1 distinct token(s)"
         in out
