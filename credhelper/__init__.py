@@ -1,7 +1,8 @@
 """amplify-credhelper: Amplify Platform service-account tokens from the OS keyring, cached.
 
-The public face. Everything not named in ``__all__`` is internal. ``AmplifyAuth`` is loaded on
-first use, because it needs httpx and a cache hit must not pay for that import.
+The public face. Everything not named in ``__all__`` is internal, but for ``__version__``.
+``AmplifyAuth`` is loaded on first use, because it needs httpx and a cache hit must not pay for
+that import; ``__version__`` is read from the package metadata when asked for.
 """
 
 from __future__ import annotations
@@ -50,4 +51,8 @@ def __getattr__(name: str) -> object:
         from .auth import AmplifyAuth
 
         return AmplifyAuth
+    if name == "__version__":  # read from the package metadata only when asked for
+        from ._version import version
+
+        return version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,11 @@
-"""The built-in commands other than ``login``: token, header, env, status and logout."""
+"""The built-in commands other than ``login``: token, header, env, status and logout here;
+exec, doctor and completion, each in its own module, imported only when that command is used
+(or the full parser is built, for --help and completion): the token commands never pay for them.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from . import _core, config
 from ._select import environment_defined, environment_profile, load_profile
@@ -10,8 +15,9 @@ from .errors import PROG, ConfigError
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Iterable, Iterator
 
-    from .commands import CommandParser, Streams
+    from .commands import CommandParser, Streams, Subcommands
     from .profiles import Profile
 
 
@@ -146,6 +152,58 @@ def _removed_with(profile: Profile) -> str:
     return f" with its {'private key' if profile.uses_key else 'secret'} and cached token"
 
 
-BUILT_IN: dict[str, Command] = {
-    c.name: c for c in (_Token(), _Header(), _Env(), _Status(), _Logout())
-}
+def parser_with_epilog(
+    command: Command, commands: Subcommands, common: CommandParser, epilog: str
+) -> CommandParser:
+    """``command``'s parser (as ``Command.add_parser`` makes it) with ``epilog`` after the
+    options, kept as written: examples and install lines must not be re-wrapped."""
+    import argparse
+
+    parser = commands.add_parser(
+        command.name,
+        parents=[common],
+        help=command.help,
+        description=command.description or command.help,
+        epilog=epilog,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_arguments(parser)
+    return parser
+
+
+class _Table(Mapping[str, Command]):
+    """Command name -> built-in command. Looking a command up imports its module if it has one
+    of its own; a name is known (``in``, iteration) without importing anything."""
+
+    def __init__(self, here: Iterable[Command], elsewhere: Mapping[str, str]) -> None:
+        self._loaded = {command.name: command for command in here}
+        self._elsewhere = dict(elsewhere)  # name -> "module:OBJECT" in this package
+        self._names = [*self._loaded, *self._elsewhere]
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._loaded:
+            self._loaded[name] = _imported(self._elsewhere[name])
+        return self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _imported(where: str) -> Command:
+    import importlib
+
+    module, _, name = where.partition(":")
+    command: Command = getattr(importlib.import_module(f".{module}", __package__), name)
+    return command
+
+
+BUILT_IN: Mapping[str, Command] = _Table(
+    (_Token(), _Header(), _Env(), _Status(), _Logout()),
+    {"exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR", "completion": "_completion:COMPLETION"},
+)

@@ -60,7 +60,9 @@ def send(
             pause = _pause(attempt, retry_after)
             if attempt == ATTEMPTS or time.monotonic() + pause >= give_up_at:
                 break
-            _log.debug("attempt %d failed (%s): retrying in %.1f s", attempt, failure, pause)
+            # A person waiting at a terminal sees why it takes long, without --verbose.
+            _log.notice("login service: %s; retrying in %.1f s (attempt %d of %d)",
+                        failure, pause, attempt + 1, ATTEMPTS)  # fmt: skip
             time.sleep(pause)
     raise LoginServiceError(
         f"no token from the login service at {request.url} after {attempt} attempt(s): "

@@ -49,7 +49,8 @@ def run(
 ) -> int:
     """Run the command ``argv`` names; ``integrations`` replaces the installed ones (tests)."""
     io = Streams(stdin, stdout, stderr)
-    verbose = "--verbose" in argv or "-v" in argv or os.environ.get("AMPLIFY_VERBOSE") == "1"
+    ours = argv[: argv.index("--")] if "--" in argv else argv  # after it: exec's CMD and ARGS
+    verbose = "--verbose" in ours or "-v" in ours or os.environ.get("AMPLIFY_VERBOSE") == "1"
     previous = _log.enable(stderr if verbose else None)
     try:
         return reported(PROG, stderr, lambda: _dispatch(argv, io, _Found(integrations)),
@@ -111,6 +112,12 @@ def _login(integrations: _Found) -> Command:
     return Login(integrations)
 
 
+def full_parser(integrations: Sequence[Command] | None = None) -> CommandParser:
+    """The parser of every command, the integrations' included (``integrations`` replaces the
+    installed ones): what the full --help describes and `completion` makes its scripts from."""
+    return _parser(_every_command(_Found(integrations)))
+
+
 def _plain_args(argv: list[str]) -> argparse.Namespace | None:
     """The namespace argparse would make of the plainest command lines, made without it.
 
@@ -158,6 +165,7 @@ def _dest(switch: str) -> str:
 def _parser(chosen: list[Command]) -> CommandParser:
     import argparse
 
+    from ._version import VersionAction
     from .commands import CommandParser
 
     parser = CommandParser(
@@ -167,6 +175,7 @@ def _parser(chosen: list[Command]) -> CommandParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action=VersionAction)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = CommandParser(add_help=False)
     common.add_argument("--profile", "-p", metavar="P", help="profile to use")

@@ -24,7 +24,7 @@ from credhelper.errors import exit_program, reported
 
 from . import settings
 from .hosts import serving_profile
-from .protocol import Request, format_answer, is_safe_value, read_request
+from .protocol import Request, format_answer, is_safe_value, offers_bearer, read_request
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ __all__ = ["handle", "main", "run"]
 
 PROG = "git-credential-amplify"
 USAGE = f"usage: {PROG} [--profile P] get|store|erase\n"
+VERSION = "--version"  # not an operation git sends: the option, passed on as one
 
 
 def main() -> None:
@@ -48,6 +49,11 @@ def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> i
         profile, action = _parse_argv(argv)
         if action is None:
             stdout.write(USAGE.encode())
+            return 0
+        if action == VERSION:
+            from credhelper import __version__
+
+            stdout.write(f"{PROG} {__version__}\n".encode())
             return 0
         return handle(action, stdin, stdout, stderr, profile=profile)
 
@@ -111,22 +117,27 @@ def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str,
         # When the core would renew it: git must not reuse the token past that (git 2.40+).
         ("password_expiry_utc", str(int(token.renew_at(profile.refresh_margin)))),
     ]
-    if "authtype" in request.capabilities:
+    if "authtype" in request.capabilities and offers_bearer(request.wwwauth):
         # git 2.46+: only a caller that declared the capability may get these (older git
         # breaks on them). git then sends "Authorization: Bearer <credential>" and storage
-        # helpers do not keep an ephemeral credential.
+        # helpers do not keep an ephemeral credential. Only a server whose challenge
+        # (wwwauth[], git 2.41+) offers Bearer gets it: a Basic-only server refuses it, and
+        # takes the token as a Basic password instead.
         pairs[:0] = [("capability[]", "authtype")]
         pairs += [("authtype", "Bearer"), ("credential", secret), ("ephemeral", "1")]
     return pairs
 
 
 def _parse_argv(argv: list[str]) -> tuple[str | None, str | None]:
-    """(profile, operation) from ``[--profile P] OPERATION``; (None, None) for --help."""
+    """(profile, operation) from ``[--profile P] OPERATION``; (None, None) for --help,
+    (None, VERSION) for --version."""
     profile, operations = None, []
     args = iter(argv)
     for arg in args:
         if arg in ("-h", "--help"):
             return None, None
+        if arg == "--version":
+            return None, VERSION
         if arg in ("-p", "--profile"):
             profile = next(args, "")
         elif arg.startswith("--profile="):

@@ -7,6 +7,8 @@ break, and on Windows write CRLF, which git's rules forbid.
 
 from __future__ import annotations
 
+import re
+
 from credhelper import ConfigError
 
 TYPE_CHECKING = False
@@ -25,7 +27,7 @@ _FORBIDDEN = ("\n", "\r", "\0")
 class Request:
     """The attributes of git's request that this helper uses; None when git sent none."""
 
-    __slots__ = (*_KEPT, "capabilities")
+    __slots__ = (*_KEPT, "capabilities", "wwwauth")
 
     def __init__(
         self,
@@ -34,9 +36,11 @@ class Request:
         password: str | None = None,
         credential: str | None = None,
         capabilities: frozenset[str] = frozenset(),
+        wwwauth: tuple[str, ...] = (),
     ) -> None:
         self.protocol, self.host, self.capabilities = protocol, host, capabilities
         self.password, self.credential = password, credential
+        self.wwwauth = wwwauth  # the server's WWW-Authenticate values (git 2.41+)
 
 
 class LineTooLong(ConfigError):
@@ -49,20 +53,37 @@ def read_request(stream: BinaryIO) -> Request:
     A repeated key keeps its last value; a line without ``=`` is skipped.
     """
     fields: dict[str, str] = {}
-    capabilities: set[str] = set()
+    lists: dict[str, list[str]] = {"capability[]": [], "wwwauth[]": []}
     for line in _lines(stream):
         key, sep, value = line.partition("=")
         if not sep:
             continue
-        if key == "capability[]":
+        if key in lists:
             # git-credential(1): an empty value of a `key[]` attribute resets its list.
-            if value:
-                capabilities.add(value)
-            else:
-                capabilities.clear()
+            lists[key] = [*lists[key], value] if value else []
         elif key in _KEPT:
             fields[key] = value
-    return Request(**fields, capabilities=frozenset(capabilities))
+    return Request(
+        **fields,
+        capabilities=frozenset(lists["capability[]"]),
+        wwwauth=tuple(lists["wwwauth[]"]),
+    )
+
+
+# RFC 9110 §11.6.1: a challenge is an auth-scheme (a token), then its parameters. A value may
+# hold several challenges separated by commas, and quoted strings may hold anything.
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_SCHEME = re.compile(r"(?:^|,)\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?=\s|,|$)")
+
+
+def offers_bearer(wwwauth: Iterable[str]) -> bool:
+    """Whether any of the server's WWW-Authenticate values offers the Bearer scheme
+    (schemes are case-insensitive, RFC 9110 §11.1)."""
+    return any(
+        scheme.lower() == "bearer"
+        for value in wwwauth
+        for scheme in _SCHEME.findall(_QUOTED.sub('""', value))
+    )
 
 
 def _lines(stream: BinaryIO) -> Iterator[str]:

@@ -256,4 +256,4 @@ def test_logout_of_the_ci_profile_is_refused(run_cli, monkeypatch) -> None:
 
 def test_no_command_prints_the_help_and_exits_1(run_cli) -> None:
     result = run_cli()
-    assert result.code == 1 and result.out.startswith("usage: amplify-credhelper [-h] COMMAND ...")
+    assert result.code == 1 and result.out.startswith("usage: amplify-credhelper [-h] [--version] COMMAND ...")

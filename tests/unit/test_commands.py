@@ -56,7 +56,8 @@ def test_the_full_help_lists_built_in_and_integration_commands(monkeypatch) -> N
     result = run("--help", integrations=[Echo(), SetupGit()])
     assert result.code == 0 and result.err == ""
     listed = re.findall(r"^    (\S+)", result.out, re.MULTILINE)
-    assert listed == ["login", "token", "header", "env", "status", "logout", "setup-echo", "setup-git"]
+    assert listed == ["login", "token", "header", "env", "status", "logout", "exec", "doctor",
+                      "completion", "setup-echo", "setup-git"]  # fmt: skip
     assert "\n              make git ask amplify-credhelper for tokens for some hosts" in result.out
     assert "exit codes:\n  0  success\n  1  usage or configuration error (unknown" in result.out
     assert "  4  no usable keyring (none available, locked, or refused)\n" in result.out
@@ -118,15 +119,16 @@ def test_an_integration_that_fails_to_load_is_left_out_with_a_warning(entry_poin
     )  # the two that only repeat setup-git are dropped as duplicates of it
 
 
-def test_a_built_in_name_cannot_be_taken(entry_points, monkeypatch) -> None:
-    class Token(Command):
-        name = "token"
+@pytest.mark.parametrize("taken", ["token", "completion"])  # one here, one in its own module
+def test_a_built_in_name_cannot_be_taken(entry_points, monkeypatch, taken) -> None:
+    class Taker(Command):
+        name = taken
 
-    monkeypatch.setattr("git_credential_amplify.configure.SETUP_GIT", Token(), raising=True)
-    entry_points(("token", "git_credential_amplify.configure:SETUP_GIT"))
+    monkeypatch.setattr("git_credential_amplify.configure.SETUP_GIT", Taker(), raising=True)
+    entry_points((taken, "git_credential_amplify.configure:SETUP_GIT"))
     result = run("--help")
     assert result.err == (
-        "amplify-credhelper: warning: ignoring the command 'token' of "
+        f"amplify-credhelper: warning: ignoring the command '{taken}' of "
         "git_credential_amplify.configure:SETUP_GIT: its name is taken or differs from the "
         "entry point's\n"
     )
@@ -146,3 +148,14 @@ def test_the_cache_hit_builds_no_parser_and_loads_no_integration(logged_in, entr
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, env=dict(os.environ), check=False)  # fmt: skip
     assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
+
+
+def test_every_built_in_command_is_a_command_under_its_own_name() -> None:
+    from credhelper._builtin import BUILT_IN
+
+    assert list(BUILT_IN) == ["token", "header", "env", "status", "logout", "exec", "doctor",
+                              "completion"]  # fmt: skip
+    assert all(isinstance(c, Command) and c.name == n for n, c in BUILT_IN.items())
+    assert "nothing" not in BUILT_IN and len(BUILT_IN) == 8
+    with pytest.raises(KeyError):
+        BUILT_IN["nothing"]

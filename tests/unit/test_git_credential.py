@@ -25,6 +25,7 @@ from credhelper._validate import make_profile
 
 HTTPS = b"protocol=https\nhost=git.example.com\n"
 AUTHTYPE = b"capability[]=authtype\n"
+BEARER_OFFERED = b'wwwauth[]=Bearer realm="git"\n'  # the server's challenge (git 2.41+)
 
 
 def ask(action: str, request: bytes, profile: str | None = None) -> tuple[int, bytes, str]:
@@ -78,7 +79,7 @@ def test_the_margin_is_capped_at_half_a_short_lifetime(run_cli, endpoint, memory
 
 def test_authtype_is_answered_only_to_a_caller_that_declared_it(logged_in) -> None:
     token = cached().access_token
-    code, out, _ = ask("get", AUTHTYPE + HTTPS, profile="default")
+    code, out, _ = ask("get", AUTHTYPE + BEARER_OFFERED + HTTPS, profile="default")
     assert code == 0
     assert out == b"capability[]=authtype\n" + answer(cached()) + (
         f"authtype=Bearer\ncredential={token}\nephemeral=1\n".encode()
