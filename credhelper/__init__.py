@@ -7,7 +7,9 @@ that import; ``__version__`` is read from the package metadata when asked for.
 
 from __future__ import annotations
 
-from ._core import CacheWarning, client_secret, forget_token, get_token
+from ._core import CacheWarning, client_secret, get_token
+from ._memory import forget_token, get_token_async
+from ._policy import Authorizer
 from ._select import list_profiles, load_profile
 from ._validate import is_loopback
 from .config import update_settings
@@ -23,6 +25,7 @@ from .tokens import Token
 
 __all__ = [
     "AmplifyAuth",
+    "Authorizer",
     "CacheWarning",
     "ConfigError",
     "CredentialsRejected",
@@ -34,6 +37,7 @@ __all__ = [
     "client_secret",
     "forget_token",
     "get_token",
+    "get_token_async",
     "is_loopback",
     "list_profiles",
     "load_profile",

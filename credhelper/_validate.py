@@ -130,7 +130,7 @@ def canonical_env(name: str) -> str:
 def make_profile(**fields: object) -> Profile:
     """A checked Profile: one-line text, known environment and auth method, safe URLs, sane
     numbers, bounded settings (read-only from here on)."""
-    profile = Profile(**fields)
+    profile = Profile(**fields)  # type: ignore[arg-type]  # values checked at run time, here:
     _check_text(profile)
     canonical = canonical_env(profile.env)
     if not profile.client_id or ":" in profile.client_id:
@@ -146,7 +146,7 @@ def make_profile(**fields: object) -> Profile:
         if url is not None:
             check_url(url, what.replace("_", " "))
     settings = checked_settings(profile.settings)
-    return profile.replace(env=canonical, settings=settings)  # type: ignore[return-value]
+    return profile.replace(env=canonical, settings=settings)
 
 
 _TEXT = ("client_id", "env", "auth_method")

@@ -1,41 +1,52 @@
-"""``AmplifyAuth``: an httpx auth flow that adds the bearer token and the tenant header."""
+"""``AmplifyAuth``: an httpx auth that adds the bearer token and the tenant header.
+
+It only translates ``_policy.Authorizer`` into httpx's two flows. httpx's own schemes share one
+``auth_flow``; this one takes locks and may mint a token, so, as httpx advises for such schemes,
+it overrides ``sync_auth_flow`` and ``async_auth_flow`` instead: the async one mints in a worker
+thread and never holds the event loop.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
-from ._core import forget_token, get_token
+from ._policy import TENANT_HEADER, Authorizer
 from ._select import load_profile
 from .profiles import Profile
 
-TENANT_HEADER = "X-Axway-Tenant-Id"
+__all__ = ["TENANT_HEADER", "AmplifyAuth"]
 
 
 class AmplifyAuth(httpx.Auth):
-    """Adds ``Authorization: Bearer`` and ``X-Axway-Tenant-Id`` (when the org is known).
+    """Adds ``Authorization: Bearer`` and ``X-Axway-Tenant-Id`` (when the org is known and the
+    caller did not set it), for ``httpx.Client`` and ``httpx.AsyncClient`` alike.
 
-    On a 401 it forgets the refused token, mints a new one and sends the request once more.
-    Token look-ups block, so in an async client they briefly hold the event loop: a cache hit
-    is a file read, a miss one token request.
+    The token is kept in memory until due for renewal, so a request costs no file read. On a
+    401 it forgets the refused token, gets a new one and sends the request once more. One auth
+    may serve many threads or coroutines: they share one token request.
     """
 
     def __init__(self, profile: str | Profile | None = None) -> None:
-        self._profile = load_profile(profile)
+        self._authorizer = Authorizer(load_profile(profile))
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = get_token(self._profile)
-        _authorize(request, token.access_token, token.org_id)
+    def sync_auth_flow(
+        self, request: httpx.Request
+    ) -> Generator[httpx.Request, httpx.Response, None]:
+        authorizer = self._authorizer
+        attempt = authorizer.authorize(request.headers)
         response = yield request
-        if response.status_code == 401:
-            forget_token(token, self._profile)
-            token = get_token(self._profile)
-            _authorize(request, token.access_token, token.org_id)
+        if authorizer.refused(attempt, response.status_code, request.headers):
+            authorizer.reauthorize(request.headers, attempt)
             yield request
 
-
-def _authorize(request: httpx.Request, access_token: str, org_id: str | None) -> None:
-    request.headers["Authorization"] = f"Bearer {access_token}"
-    if org_id is not None and TENANT_HEADER not in request.headers:
-        request.headers[TENANT_HEADER] = org_id
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        authorizer = self._authorizer
+        attempt = await authorizer.authorize_async(request.headers)
+        response = yield request
+        if authorizer.refused(attempt, response.status_code, request.headers):
+            await authorizer.reauthorize_async(request.headers, attempt)
+            yield request

@@ -37,50 +37,31 @@ class Profile(Record):
     settings, JSON values the core keeps but never interprets (read-only; lists read as tuples).
     """
 
-    __slots__ = (
-        "name",
-        "client_id",
-        "env",
-        "base_url",
-        "realm",
-        "token_url",
-        "platform_url",
-        "auth_method",
-        "refresh_margin",
-        "timeout",
-        "ca_file",
-        "key_file",
-        "settings",
-        "from_environment",
-    )
-    _defaults = {
-        "env": "prod",
-        "base_url": None,
-        "realm": None,
-        "token_url": None,
-        "platform_url": None,
-        "auth_method": "basic",
-        "refresh_margin": 300,
-        "timeout": 10.0,
-        "ca_file": None,
-        "key_file": None,
-        "settings": NO_SETTINGS,
-        "from_environment": False,
-    }
     name: str
     client_id: str
-    env: str
-    base_url: str | None
-    realm: str | None
-    token_url: str | None
-    platform_url: str | None
-    auth_method: str
-    refresh_margin: int
-    timeout: float  # seconds, for connecting and for each read
-    ca_file: str | None  # a private certificate authority's PEM bundle
-    key_file: str | None  # a kept private key file, read at each mint instead of the keyring
-    settings: Mapping[str, Mapping[str, object]]
-    from_environment: bool
+    env: str = "prod"
+    base_url: str | None = None
+    realm: str | None = None
+    token_url: str | None = None
+    platform_url: str | None = None
+    auth_method: str = "basic"
+    refresh_margin: int = 300
+    timeout: float = 10.0  # seconds, for connecting and for each read
+    ca_file: str | None = None  # a private certificate authority's PEM bundle
+    key_file: str | None = None  # a kept private key file, read at each mint instead of the keyring
+    settings: Mapping[str, Mapping[str, object]] = NO_SETTINGS
+    from_environment: bool = False
+
+    # Read-only settings are mappings, which have no hash: say so plainly instead of failing
+    # inside hash() of a mapping.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # A read-only mapping cannot be pickled or deep-copied: the settings travel as plain
+        # JSON values and are made read-only again on the way back.
+        from ._validate import as_json
+
+        return (_rebuilt, ({**self.as_dict(), "settings": as_json(self.settings)},))
 
     @property
     def uses_key(self) -> bool:
@@ -106,3 +87,10 @@ class Profile(Record):
     @property
     def platform_base_url(self) -> str:
         return (self.platform_url or ENVIRONMENTS[self.env][1]).rstrip("/")
+
+
+def _rebuilt(fields: dict[str, object]) -> Profile:
+    """Unpickling and deep copies: the profile again, its settings read-only."""
+    from ._validate import checked_settings
+
+    return Profile(**{**fields, "settings": checked_settings(fields["settings"])})  # type: ignore[arg-type]

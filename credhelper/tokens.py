@@ -16,13 +16,11 @@ _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 class Token(Record):
     """A bearer token, its absolute expiry (Unix seconds) and its org (tenant) id, if known."""
 
-    __slots__ = ("access_token", "expires_at", "org_id", "issued_at")
-    _defaults = {"org_id": None, "issued_at": None}
     _hidden = frozenset({"access_token"})
     access_token: str
     expires_at: float
-    org_id: str | None
-    issued_at: float | None
+    org_id: str | None = None
+    issued_at: float | None = None
 
     def expires_in(self, now: float | None = None) -> float:
         return self.expires_at - (time.time() if now is None else now)

@@ -15,6 +15,8 @@ the tests check behaviour, this reports speed.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -56,7 +59,10 @@ def main() -> None:
         action="store_true",
         help="also show where a cache hit's instructions go, module by module (a minute more)",
     )
+    parser.add_argument("--measure-auth", type=int, help=argparse.SUPPRESS)  # the child's side
     args = parser.parse_args()
+    if args.measure_auth:
+        return print(json.dumps(measure_auth(args.measure_auth)))
     with tempfile.TemporaryDirectory(prefix="amplify-bench-") as scratch:
         venv = args.venv or _install(Path(scratch) / "venv", str(REPO), "httpie")
         if not args.no_httpie_baseline:
@@ -96,6 +102,7 @@ class Bench:
         self._login()
         print(f"token requests made by one login: {self.endpoint.token_requests - before}")
         self._hits(runs)
+        self._python_api(runs)
         if budget:
             self._budgets()
         self._imports()
@@ -243,6 +250,21 @@ class Bench:
                 found.append(module)
         return [m for m in found if m not in ("re", "json")]
 
+    def _python_api(self, runs: int) -> None:
+        """What the auths cost per request on a cache hit, against a static two-header auth."""
+        done = subprocess.run(
+            [str(self.bin / "python"), __file__, "--measure-auth", str(runs)],
+            env=self.env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        figures = json.loads(done.stdout)
+        print(
+            "per request on a cache hit, median (ratio to a static two-header auth; goal 2x, limit 3x):"
+        )
+        for name, (ours, static) in figures.items():
+            print(
+                f"  {name:34s} {ours * 1e6:7.2f} us vs {static * 1e6:6.2f} us  {ours / static:5.2f}x"
+            )
+
     def _imports(self) -> None:
         env = {**self.env, "PYTHONPROFILEIMPORTTIME": "1"}
         done = subprocess.run(
@@ -389,6 +411,92 @@ def import_tree(importtime: str) -> list[tuple[str, str | None]]:
         parent = next((n for d, n in rows[index + 1 :] if d < depth), None)
         found.append((name, parent))
     return found
+
+
+def measure_auth(rounds: int, calls: int = 2000) -> dict[str, tuple[float, float]]:
+    """Run inside the venv: the median time per call of each auth and of its static twin.
+
+    "flow" drives the httpx auth flow by hand (the auth's own cost, nothing else); "client" is a
+    whole request through httpx.Client over a mock transport; "requests" calls the requests auth
+    on a prepared request. Rounds alternate between the two of each pair.
+    """
+    import httpx
+    import requests
+    from httpie_amplify import AmplifyRequestsAuth
+
+    import credhelper
+
+    token = credhelper.get_token()
+    bearer, org = f"Bearer {token.access_token}", token.org_id or "1"
+
+    class StaticAuth(httpx.Auth):
+        def auth_flow(self, request: httpx.Request):  # type: ignore[no-untyped-def]
+            request.headers["Authorization"] = bearer
+            request.headers["X-Axway-Tenant-Id"] = org
+            yield request
+
+    class StaticRequestsAuth(requests.auth.AuthBase):
+        def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+            request.headers["Authorization"] = bearer
+            request.headers["X-Axway-Tenant-Id"] = org
+            return request
+
+    url, ok = "https://apicentral.axway.com/apis", httpx.Response(200)
+
+    def flow(auth: httpx.Auth) -> Callable[[], float]:
+        def run() -> float:
+            batch = [httpx.Request("GET", url) for _ in range(calls)]
+            started = time.perf_counter()
+            for request in batch:
+                steps = auth.sync_auth_flow(request)
+                next(steps)
+                with contextlib.suppress(StopIteration):
+                    steps.send(ok)
+            return (time.perf_counter() - started) / calls
+
+        return run
+
+    def client(auth: httpx.Auth) -> Callable[[], float]:
+        session = httpx.Client(auth=auth, transport=httpx.MockTransport(lambda r: ok))
+
+        def run() -> float:
+            started = time.perf_counter()
+            for _ in range(calls // 4):
+                session.get(url)
+            return (time.perf_counter() - started) / (calls // 4)
+
+        return run
+
+    def prepared(auth: requests.auth.AuthBase) -> Callable[[], float]:
+        def run() -> float:
+            batch = [requests.Request("GET", url).prepare() for _ in range(calls)]
+            started = time.perf_counter()
+            for request in batch:
+                auth(request)
+            return (time.perf_counter() - started) / calls
+
+        return run
+
+    pairs = {
+        "httpx AmplifyAuth (flow alone)": (flow(credhelper.AmplifyAuth()), flow(StaticAuth())),
+        "httpx.Client request, mock transport": (
+            client(credhelper.AmplifyAuth()),
+            client(StaticAuth()),
+        ),
+        "requests AmplifyRequestsAuth": (
+            prepared(AmplifyRequestsAuth()),
+            prepared(StaticRequestsAuth()),
+        ),
+    }
+    figures = {}
+    for name, (ours, static) in pairs.items():
+        ours(), static()  # warm-up: the first request mints nothing but loads the profile
+        samples: tuple[list[float], list[float]] = ([], [])
+        for _ in range(rounds):
+            samples[0].append(ours())
+            samples[1].append(static())
+        figures[name] = (statistics.median(samples[0]), statistics.median(samples[1]))
+    return figures
 
 
 def interleaved(

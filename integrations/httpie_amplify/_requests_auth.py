@@ -1,6 +1,7 @@
 """``AmplifyRequestsAuth``: a requests auth adding the bearer token and the tenant header.
 
-The same job as credhelper's httpx ``AmplifyAuth``, in requests' terms: requests has no auth flow,
+The same job as credhelper's httpx ``AmplifyAuth``, in requests' terms: the policy is
+credhelper's ``Authorizer``; this module only translates it. requests has no auth flow,
 so the retry after a 401 is a response hook that re-sends the request once, as requests' own
 ``HTTPDigestAuth.handle_401`` does.
 """
@@ -17,15 +18,15 @@ if TYPE_CHECKING:
 
     from requests import PreparedRequest, Response
 
-    from credhelper import Profile, Token
-
-TENANT_HEADER = "X-Axway-Tenant-Id"
+    from credhelper import Authorizer, Profile
+    from credhelper._policy import Attempt
 
 
 class AmplifyRequestsAuth(AuthBase):
     """Adds ``Authorization: Bearer`` and ``X-Axway-Tenant-Id`` (when the org is known and the
     caller did not set it). On a 401 it forgets the refused token, mints a new one and sends the
-    request once more; a second 401 is returned as it is.
+    request once more; a second 401 is returned as it is. Safe to share between threads: they
+    share one token request, and the token is kept in memory until due for renewal.
 
     ``profile`` is a profile name, a ``credhelper.Profile``, or None for the profile credhelper
     would choose. It is looked up on the first request, not here, so building the auth never
@@ -34,46 +35,41 @@ class AmplifyRequestsAuth(AuthBase):
 
     def __init__(self, profile: str | Profile | None = None) -> None:
         self.profile = profile
-        self._chosen: Profile | None = None
+        self._authorizer: Authorizer | None = None
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        # Lazily: credhelper takes 15-20 ms to import, which `http` runs that sign nothing skip.
-        from credhelper import get_token, load_profile
+        authorizer = self._authorizer
+        if authorizer is None:
+            # Lazily: credhelper takes 15-20 ms to import, which `http` runs that sign nothing
+            # skip. Two threads racing here build two Authorizers that share one token holder.
+            from credhelper import Authorizer
 
-        if self._chosen is None:  # once, so a retry uses the profile its request used
-            self._chosen = load_profile(self.profile)
-        token = get_token(self._chosen)
-        tenant_given = TENANT_HEADER in request.headers
-        _authorize(request, token, tenant_given)
-        request.register_hook("response", partial(self._renew_on_401, token, tenant_given))
+            authorizer = self._authorizer = Authorizer(self.profile)
+        # A miss in requests' CaseInsensitiveDict raises and catches a KeyError (1 us, a third
+        # of this auth's cost); its lower-cased store answers without. None: credhelper looks.
+        store = getattr(request.headers, "_store", None)
+        has_tenant = _TENANT_KEY in store if isinstance(store, dict) else None
+        attempt = authorizer.authorize(request.headers, has_tenant)
+        # As register_hook does for one callable, without its isinstance checks on each request
+        request.hooks["response"].append(partial(_renew_on_401, authorizer, attempt))
         return request
 
-    def _renew_on_401(
-        self, refused: Token, tenant_given: bool, response: Response, **send_kwargs: Any
-    ) -> Response:
-        # Only a request that carried the refused token: the hook stays on a redirected request,
-        # from which requests removed the token if the redirect left the host.
-        sent = response.request.headers.get("Authorization")
-        if response.status_code != 401 or sent != f"Bearer {refused.access_token}":
-            return response
-        retry = response.request.copy()
-        if not _ready_to_resend(retry):
-            return response
-        from credhelper import forget_token, get_token
 
-        forget_token(refused, self._chosen)
-        _authorize(retry, get_token(self._chosen), tenant_given)
-        return _resend(response, retry, send_kwargs)
+def _renew_on_401(
+    authorizer: Authorizer, attempt: Attempt, response: Response, **send_kwargs: Any
+) -> Response:
+    # Only a request that carried the refused token: the hook stays on a redirected request,
+    # from which requests removed the token if the redirect left the host.
+    if not authorizer.refused(attempt, response.status_code, response.request.headers):
+        return response
+    retry = response.request.copy()
+    if not _ready_to_resend(retry):
+        return response
+    authorizer.reauthorize(retry.headers, attempt)
+    return _resend(response, retry, send_kwargs)
 
 
-def _authorize(request: PreparedRequest, token: Token, tenant_given: bool) -> None:
-    request.headers["Authorization"] = f"Bearer {token.access_token}"
-    if tenant_given:
-        return
-    if token.org_id is None:
-        request.headers.pop(TENANT_HEADER, None)  # a retry must not keep an older token's org
-    else:
-        request.headers[TENANT_HEADER] = token.org_id
+_TENANT_KEY = "x-axway-tenant-id"
 
 
 def _ready_to_resend(request: PreparedRequest) -> bool:

@@ -275,3 +275,35 @@ def test_a_redirect_on_the_same_host_keeps_the_renewal(api, logged_in) -> None:
     assert response.status_code == 200
     old, new = logged_in.issued
     assert _bearers(api) == [f"Bearer {old}", f"Bearer {old}", f"Bearer {new}"]  # /moved, PATH x2
+
+
+def test_threads_sharing_one_auth_make_one_token_request(api, logged_in, monkeypatch) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    cache.delete(load_profile())
+    auth, held, release = AmplifyRequestsAuth(), threading.Event(), threading.Event()
+    answer = logged_in.answer
+
+    def slow_answer(form: dict, authorization: str | None) -> tuple[int, dict]:
+        held.set()
+        release.wait(10)  # every thread is asking meanwhile
+        return answer(form, authorization)
+
+    monkeypatch.setattr(logged_in, "answer", slow_answer)  # the endpoint serves the whole run
+    with ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(requests.get, api.url, auth=auth, timeout=30) for _ in range(16)]
+        held.wait(10)
+        release.set()
+        statuses = [future.result().status_code for future in futures]
+    assert statuses == [200] * 16
+    assert logged_in.token_requests == 2  # the login's, and one for all sixteen threads
+    assert set(_bearers(api)) == {f"Bearer {logged_in.issued[1]}"}
+
+
+def test_a_renewal_that_brings_another_org_sends_that_org(api, logged_in) -> None:
+    api.revoked.add(logged_in.issued[0])
+    logged_in.org_id = 7
+    api.tenants.add("7")
+    assert requests.get(api.url, auth=AmplifyRequestsAuth(), timeout=10).status_code == 200
+    assert [seen["headers"]["x-axway-tenant-id"] for seen in api.seen] == [ORG, "7"]

@@ -10,6 +10,7 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
     assert credhelper.__all__ == sorted(credhelper.__all__)
     assert credhelper.__all__ == [
         "AmplifyAuth",
+        "Authorizer",
         "CacheWarning",
         "ConfigError",
         "CredentialsRejected",
@@ -21,6 +22,7 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
         "client_secret",
         "forget_token",
         "get_token",
+        "get_token_async",
         "is_loopback",
         "list_profiles",
         "load_profile",
