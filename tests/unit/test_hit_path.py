@@ -28,8 +28,8 @@ from credhelper._builtin import BUILT_IN
 GIT_REQUEST = "protocol=https\nhost=git.example.com\n\n"
 # Never on a cache hit: what a mint needs, what a parser needs, what only other commands need.
 NOT_ON_A_HIT = (
-    "argparse", "credhelper._login_cli", "credhelper._output", "credhelper._parser",
-    "cryptography", "dataclasses", "filelock", "httpx", "importlib.metadata", "ipaddress", "jwt",
+    "argparse", "credhelper._login_cli", "credhelper._memory", "credhelper._output",
+    "credhelper._parser", "credhelper._policy", "cryptography", "dataclasses", "filelock", "httpx", "importlib.metadata", "ipaddress", "jwt",
     "keyring", "math", "pathlib", "platformdirs", "random", "shutil", "tempfile", "typing",
     "urllib.parse",
 )  # fmt: skip

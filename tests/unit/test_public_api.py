@@ -76,6 +76,18 @@ def test_importing_the_package_and_the_cli_loads_nothing_heavy() -> None:
     assert _heavy_modules_after("import credhelper.cli") == []
 
 
+def test_the_names_for_long_running_programs_are_loaded_on_demand() -> None:
+    # The in-memory holder and the policy serve the auths and async callers, never a cache hit.
+    code = (
+        "import sys, credhelper; print(sorted(m for m in sys.modules if m in"
+        " ('credhelper._memory', 'credhelper._policy')));"
+        " print(credhelper.forget_token.__module__, credhelper.get_token_async.__module__,"
+        " credhelper.Authorizer.__module__)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == "[]\ncredhelper._memory credhelper._memory credhelper._policy\n"
+
+
 def test_amplify_auth_is_loaded_on_demand() -> None:
     code = "import sys, credhelper; credhelper.AmplifyAuth; print('httpx' in sys.modules)"
     assert (
