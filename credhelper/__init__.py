@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ._core import CacheWarning, client_secret, get_token
 from ._select import list_profiles, load_profile
-from ._validate import is_loopback
+from ._urls import is_loopback
 from .config import update_settings
 from .errors import (
     ConfigError,

@@ -8,23 +8,24 @@ on a miss, when a token has to be minted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 import warnings
 
-from . import _log, cache, config
+from . import _log, cache
 from ._select import load_profile
-from .errors import ConfigError, KeyringUnavailable, LoginServiceError
+from .errors import ConfigError, CredentialsRejected, CredhelperError, LoginServiceError
 from .profiles import Profile
 from .tokens import Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from filelock import BaseFileLock
 
-LOCK_TIMEOUT = 60.0  # longer than a mint's whole retry deadline
+# Waiters outlast the one minting: its request ends within _http.DEADLINE (30 s), retries
+# and the answer's body included, so a waiter never gives up on a mint that may still succeed.
+LOCK_TIMEOUT = 60.0
 
 
 class CacheWarning(UserWarning):
@@ -35,21 +36,56 @@ def get_token(profile: str | Profile | None = None, *, refresh: bool = False) ->
     """A token for ``profile`` with more than its refresh margin left, minting one if needed.
 
     Any number of processes asking at once cause one token request: the first takes the
-    lock and mints; the others wait, look at the cache again, and find its token.
+    lock and mints; the others wait, look at the cache again, and find its token. If that
+    request failed, they fail with its error rather than each try again for a whole
+    deadline in turn (the last of them would wait far beyond it).
     """
-    chosen = load_profile(profile)
+    return token_for(load_profile(profile), refresh=refresh)
+
+
+def token_for(profile: Profile, *, refresh: bool = False, asked_at: float | None = None) -> Token:
+    """``get_token`` for a chosen profile. ``asked_at`` (Unix seconds) is when the caller began
+    to wait, if earlier than now: a caller queued behind a lock of its own process (the API's
+    token holder) shares a mint that failed since then, like a process queued on the file lock.
+    """
     if not refresh:
-        token = _fresh_from_cache(chosen)
+        token = _fresh_from_cache(profile)
         if token is not None:
             return token
-    with _MintLock(chosen):
+    waiting_since = time.time() if asked_at is None else asked_at
+    with _MintLock(profile):
         if not refresh:
-            token = _fresh_from_cache(chosen)
+            token = _fresh_from_cache(profile)
             if token is not None:
                 return token
-        token = mint(chosen, _secret_for(chosen))
-        _store(chosen, token)
+        _raise_failure_since(profile, waiting_since)
+        token = _mint_sharing_failure(profile)
+        _store(profile, token)
         return token
+
+
+# The failures a mint shares with the processes waiting on it: the login service's own.
+_SHARED_FAILURES: dict[int, type[CredhelperError]] = {
+    CredentialsRejected.exit_code: CredentialsRejected,
+    LoginServiceError.exit_code: LoginServiceError,
+}
+
+
+def _mint_sharing_failure(profile: Profile) -> Token:
+    try:
+        return mint(profile, _secret_for(profile))
+    except (CredentialsRejected, LoginServiceError) as exc:
+        with contextlib.suppress(OSError):  # best effort: the waiters then try themselves
+            cache.record_failure(profile, exc.exit_code, str(exc))
+        raise
+
+
+def _raise_failure_since(profile: Profile, since: float) -> None:
+    failure = cache.failure_since(profile, since)
+    if failure is not None:
+        exit_code, message = failure
+        _log.debug("the mint this process waited for failed: failing the same way")
+        raise _SHARED_FAILURES[exit_code](message)
 
 
 def forget_token(token: Token | str, profile: str | Profile | None = None) -> bool:
@@ -64,7 +100,12 @@ def forget_token(token: Token | str, profile: str | Profile | None = None) -> bo
     if cached is None or cached.access_token != value:
         return False
     _log.debug("forgetting the refused token of profile %s", chosen.name)
-    return cache.delete(chosen)
+    try:
+        return cache.delete(chosen)
+    except OSError as exc:  # a read-only cache folder: the token stays, and so does the caller
+        warnings.warn(f"cannot forget the refused token ({exc.strerror or exc})", CacheWarning,
+                      stacklevel=2)  # fmt: skip
+        return False
 
 
 def mint(profile: Profile, secret: str) -> Token:
@@ -81,70 +122,26 @@ def login(profile: Profile, secret: str) -> Token:
     """Prove the credentials with a token, then save the secret, the profile and the token.
 
     ``secret`` is the client secret or, for a key profile, the private key (PEM). Nothing is
-    saved when the token request fails, and the keyring is tried before the network, so an
-    unusable keyring costs no request. A key kept in its own file never enters the keyring.
+    saved when the token request fails, and the CA file and the keyring are tried before the
+    network, so an unusable one costs no request. A key kept in its own file never enters the
+    keyring. A failure while saving leaves config.json and the keyring as they were.
     """
-    from . import _keyring
+    from . import _http, _keyring, _saving
 
+    _http.tls_context(profile.ca_file)  # a missing or non-PEM CA file: exit 1 before anything
     if profile.key_file is None:
-        _keyring_call(profile, _keyring.get_secret)  # fails fast with KeyringUnavailable
+        _saving.keyring_call(profile, _keyring.probe)  # fails fast with KeyringUnavailable
     token = mint(profile, secret)
-    if profile.key_file is None:
-        _keyring_call(profile, _keyring.set_secret, secret)
-    else:
-        _forget_stored_secret(profile)  # a key an earlier login kept would linger unused
-    stored = config.load_all()
-    stored[profile.name] = profile
-    config.save_all(stored)
+    _saving.save_login(profile, secret)
     _store(profile, token)
     return token
 
 
 def logout(profile: Profile) -> None:
-    """Remove the secret, then the cached token and the profile (kept if the keyring fails)."""
-    from . import _keyring
+    """Remove the secret, the cached token and the profile, all or nothing (see _saving)."""
+    from . import _saving
 
-    if profile.key_file is None:
-        _keyring.delete_secret(profile)
-    else:
-        _forget_stored_secret(profile)  # nothing of ours should be there: no keyring, no failure
-    cache.delete(profile)
-    stored = config.load_all()
-    if stored.pop(profile.name, None) is not None:
-        config.save_all(stored)
-
-
-def _keyring_call(profile: Profile, action: Callable[..., object], *args: str) -> None:
-    """``action`` on the keyring; for a key profile, a failure offers keeping the key's file."""
-    try:
-        action(profile, *args)
-    except KeyringUnavailable as exc:
-        if not profile.uses_key:
-            raise
-        raise KeyringUnavailable(_KEY_NOT_KEPT.format(cause=_cause(exc))) from exc
-
-
-# Windows Credential Manager keeps 2560 bytes of UTF-16: 1280 characters, enough for an EC
-# key's PEM (about 240) but not an RSA key's (1700 and more).
-_KEY_NOT_KEPT = (
-    "the keyring cannot hold the private key ({cause}; Windows Credential Manager keeps at "
-    "most 2560 bytes, too few for an RSA key): log in again with --keep-key-file to read the "
-    "key from its file at each token, the file readable by you alone"
-)
-
-
-def _cause(exc: KeyringUnavailable) -> str:
-    cause = exc.__cause__
-    return type(cause).__name__ if cause is not None else "it did not keep it"
-
-
-def _forget_stored_secret(profile: Profile) -> None:
-    import contextlib
-
-    from . import _keyring
-
-    with contextlib.suppress(KeyringUnavailable):  # best effort: the profile no longer reads it
-        _keyring.delete_secret(profile)
+    _saving.remove_profile(profile)
 
 
 def _fresh_from_cache(profile: Profile) -> Token | None:
@@ -175,11 +172,17 @@ def _secret_for(profile: Profile) -> str:
     from . import _keyring
 
     secret = _keyring.get_secret(profile)
+    what, option = ("private key", " --key-file PATH") if profile.uses_key else ("secret", "")
+    login = f"`amplify-credhelper login --profile {profile.name}{option}`"
     if secret is None:
-        what, option = ("private key", " --key-file PATH") if profile.uses_key else ("secret", "")
+        raise ConfigError(f"no {what} for profile {profile.name!r} in the keyring: run {login}")
+    if _keyring.holds_private_key(secret) != profile.uses_key:
+        # 0.1.0 shared one entry among the profiles of a client, so another profile's login
+        # could leave a key where a secret belongs (or the reverse): never send it.
+        held = "a private key" if not profile.uses_key else "a client secret"
         raise ConfigError(
-            f"no {what} for profile {profile.name!r} in the keyring: run "
-            f"`amplify-credhelper login --profile {profile.name}{option}`"
+            f"the keyring holds {held}, not the {what}, for profile {profile.name!r} (a login "
+            f"of another profile of this client overwrote it): run {login} again"
         )
     return secret
 

@@ -65,10 +65,14 @@ def _keyring_checks(profile: Profile) -> list[Check]:
     except KeyringUnavailable as exc:
         return [(FAIL, "keyring", str(exc)), (NOTE, what, "not checked: the keyring is unusable")]
     checks = [(OK, "keyring", f"{_keyring.backend_name()} can be read")]
+    option = " --key-file PATH" if profile.uses_key else ""
+    login = f"run `{PROG} login --profile {profile.name}{option}`"
     if found is None:
-        option = " --key-file PATH" if profile.uses_key else ""
         return [*checks, (FAIL, what, f"none in the keyring for client {profile.client_id}: "
-                          f"run `{PROG} login --profile {profile.name}{option}`")]  # fmt: skip
+                          f"{login}")]  # fmt: skip
+    if _keyring.holds_private_key(found) != profile.uses_key:  # 0.1.0's shared entry
+        held = "a client secret" if profile.uses_key else "a private key"
+        return [*checks, (FAIL, what, f"the keyring holds {held} instead: {login} again")]
     return [*checks, (OK, what, "in the keyring")]
 
 
@@ -85,10 +89,8 @@ def _token_url_check(profile: Profile) -> Check:
         status, _ = _http.send(
             request, timeout=profile.timeout, ca_file=profile.ca_file, deadline=profile.timeout
         )
-    except LoginServiceError as exc:
+    except (ConfigError, LoginServiceError) as exc:  # ConfigError: the CA file, the proxy
         return (FAIL, "token URL", str(exc))
-    except OSError as exc:  # the CA file: missing, unreadable, not PEM
-        return (FAIL, "token URL", f"cannot use the CA file {profile.ca_file}: {exc}")
     if status in _ANSWERS_WITHOUT_CREDENTIALS:
         return (OK, "token URL", f"{url} answers (HTTP {status} to a request without credentials)")
     return (FAIL, "token URL", f"{url} answered HTTP {status}, {_WRONG_URL}")

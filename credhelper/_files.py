@@ -6,6 +6,7 @@ and renamed into place, so a reader sees the old content or the new, never half 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -65,22 +66,23 @@ def ensure_private_dir(path: str) -> None:
 
 
 def read_private_json(path: str) -> object:
-    """The JSON in ``path``, or None when it is missing, unsafe or not JSON.
+    """The JSON in ``path``, or None when it is missing, unsafe, unreadable or not JSON.
 
     Unsafe means a symlink, not a regular file, not ours, or open to other users: such a
-    file is not trusted, and the next write replaces it.
+    file is not trusted, and the next write replaces it. O_NONBLOCK: a FIFO planted in the
+    file's place would otherwise block the open until someone writes to it.
     """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = os.open(path, flags)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not is_private_file(info):
-            return None
         try:
+            if not is_private_file(os.fstat(handle.fileno())):
+                return None
             return json.loads(handle.read(1 << 20))
-        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
+        except (OSError, ValueError, RecursionError):  # EIO; not JSON; nested too deep to parse
             return None
 
 
@@ -95,6 +97,17 @@ def is_private_file(info: os.stat_result) -> bool:
 
 def write_private(path: str, data: bytes) -> None:
     """Replace ``path`` atomically with ``data``, mode 0600, in a private folder."""
+    with stage_private(path, data) as staged:
+        staged.commit()
+
+
+def stage_private(path: str, data: bytes) -> Staged:
+    """Write ``data`` in full beside ``path``, not yet in its place: see ``Staged``.
+
+    Everything that can fail for want of space or permission (the folder, the temporary
+    file, the write, fsync) fails here, so a caller can stage, then do its other steps, then
+    commit with a rename that leaves nothing half done.
+    """
     import tempfile  # only writers pay for it
 
     folder = os.path.dirname(path)
@@ -105,21 +118,48 @@ def write_private(path: str, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         remove(tmp)
         raise
-    _sweep_stale_temporaries(folder)
+    return Staged(path, tmp)
+
+
+class Staged:
+    """A private file written beside its target: ``commit`` renames it into place; leaving
+    a ``with`` block without committing removes it, and the target stays as it was."""
+
+    def __init__(self, path: str, tmp: str) -> None:
+        self.path, self._tmp = path, tmp
+        self._committed = False
+
+    def commit(self) -> None:
+        os.replace(self._tmp, self.path)
+        self._committed = True
+        _sweep_stale_temporaries(os.path.dirname(self.path))
+
+    def discard(self) -> None:
+        if not self._committed:
+            remove(self._tmp)
+
+    def __enter__(self) -> Staged:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.discard()
 
 
 def _sweep_stale_temporaries(folder: str, age: float = 60.0) -> None:
-    """Remove temporary files that a killed writer left behind (they may hold a token)."""
+    """Remove temporary files that a killed writer left behind (they may hold a token).
+
+    Best effort: the write it follows is complete, so a failure here must not undo it."""
     import time
 
     limit = time.time() - age  # younger ones may still be another writer's, mid-write
-    for entry in os.scandir(folder):
-        if entry.name.startswith(".tmp-") and entry.stat(follow_symlinks=False).st_mtime < limit:
-            remove(entry.path)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            stale = entry.stat(follow_symlinks=False).st_mtime < limit
+            if entry.name.startswith(".tmp-") and stale:
+                remove(entry.path)
 
 
 def remove(path: str) -> bool:

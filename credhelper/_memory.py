@@ -49,15 +49,20 @@ class TokenHolder:
         if token is not None:
             self._renew_at = token.renew_at(self._margin)
 
-    def get(self, profile: Profile, refresh: bool = False) -> Token:
-        """A fresh token: the kept one, else the cache's, else a new one (see ``get_token``)."""
+    def get(self, profile: Profile, refresh: bool = False, asked_at: float | None = None) -> Token:
+        """A fresh token: the kept one, else the cache's, else a new one (see ``get_token``).
+
+        ``asked_at``: when the caller began to wait (default now). Threads queued here behind a
+        mint that fails share its failure instead of each trying again for a whole deadline.
+        """
         token = None if refresh else self.fresh()
         if token is not None:
             return token
+        asked_at = time.time() if asked_at is None else asked_at
         with self._lock:
             token = None if refresh else self.fresh()
             if token is None:
-                token = _core.get_token(profile, refresh=refresh)
+                token = _core.token_for(profile, refresh=refresh, asked_at=asked_at)
                 self._keep(token)
         return token
 
@@ -83,10 +88,11 @@ class TokenHolder:
         token = None if refresh else self.fresh()
         if token is not None:
             return token
+        asked_at = time.time()  # before the gate: coroutines queued on it share a failure too
         async with self._async_gate():
             token = None if refresh else self.fresh()
             if token is None:
-                token = await in_thread(self.get, profile, refresh)
+                token = await in_thread(self.get, profile, refresh, asked_at)
         return token
 
     async def renew_async(self, profile: Profile, refused: Token) -> Token:

@@ -1,8 +1,8 @@
 """The checks a profile passes before anything uses it: a config file edited by hand may hold
 anything, and so may the options of a command line.
 
-``make_profile`` is the one way to a checked ``Profile``; ``is_loopback`` the one home of the rule
-that plain http may only go to this machine.
+``make_profile`` is the one way to a checked ``Profile``; the URL rules, ``is_loopback`` (the one
+home of the rule that plain http may only go to this machine) among them, live in ``_urls``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ._urls import check_realm, check_url
 from .errors import ConfigError
 from .profiles import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile
 
@@ -26,8 +27,6 @@ _LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _ALNUM = _LOWER | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 _NAME_CHARS = _ALNUM | frozenset("._-")  # profiles: [A-Za-z0-9][A-Za-z0-9._-]{0,63}
 _INTEGRATION_CHARS = _LOWER | frozenset("0123456789_-")  # integrations: [a-z][a-z0-9_-]{0,31}
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
-PLAIN_HTTP_RULE = "plain http is allowed for 127.0.0.1, ::1 and localhost only"
 # Bounds on what integrations keep in a profile's settings: far beyond any real use, near enough
 # that a runaway or hostile file is refused rather than carried along.
 MAX_DEPTH = 8  # an integration's settings object is depth 1
@@ -35,65 +34,6 @@ MAX_TEXT = 4096  # characters in one string
 MAX_SETTINGS = 65536  # characters of one integration's settings as JSON
 MAX_INT = 2**53 - 1  # RFC 8259 §6: the integers JSON implementations agree on
 _MAX_FLOAT = sys.float_info.max
-
-
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` (a name or address, with any ``:port``; IPv6 in brackets or not) is
-    this machine: 127.0.0.1, ::1 or localhost. Only there may a token travel in plain http."""
-    if host.startswith("["):
-        name = host[1 : host.index("]")] if "]" in host else ""
-    else:
-        name = host if host.count(":") > 1 else host.partition(":")[0]
-    return name.lower() in _LOOPBACK
-
-
-def check_url(url: str, what: str) -> str:
-    """Refuse a URL that would send a secret in clear text: https, or http to loopback only."""
-    if not _is_plain_url(url):
-        _check_split_url(url, what)
-    return url
-
-
-# Host names and IPv4 addresses; a path of RFC 3986 unreserved characters, '/' and '%'.
-_HOST_CHARS = _ALNUM | frozenset(".-")
-_PATH_CHARS = _HOST_CHARS | frozenset("_~/%")
-
-
-def _is_plain_url(url: str) -> bool:
-    """Whether ``url`` is plainly safe: ``https://HOST[:PORT][/PATH]`` (or http to loopback),
-    with nothing urlsplit could read otherwise (no user, query, fragment, brackets or escapes).
-    The URLs nearly everyone has are decided so without importing urllib.parse (a quarter of a
-    cache hit's budget); tests/unit/test_hit_path.py proves urlsplit accepts each of them."""
-    scheme, _, rest = url.partition("://")
-    authority, _, path = rest.partition("/")
-    host, colon, port = authority.partition(":")
-    return (
-        url.isascii()
-        and (scheme == "https" or (scheme == "http" and is_loopback(host)))
-        and bool(host)
-        and _HOST_CHARS.issuperset(host)
-        and (not colon or port.isdigit())
-        and _PATH_CHARS.issuperset(path)
-    )
-
-
-def _check_split_url(url: str, what: str) -> None:
-    from urllib.parse import urlsplit
-
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-        parts = None
-    if parts is None or not host or parts.scheme not in ("https", "http"):
-        raise ConfigError(f"bad {what} {url!r}: expected an https:// URL")
-    if parts.scheme == "http" and not is_loopback(host):
-        raise ConfigError(
-            f"refusing {what} {url!r}: secrets only travel over https ({PLAIN_HTTP_RULE})"
-        )
-    if parts.username or parts.password or parts.fragment:
-        raise ConfigError(f"bad {what} {url!r}: no user, password or #fragment allowed")
 
 
 def check_name(name: str) -> str:
@@ -144,7 +84,8 @@ def make_profile(**fields: object) -> Profile:
     for what in ("base_url", "token_url", "platform_url"):
         url = getattr(profile, what)
         if url is not None:
-            check_url(url, what.replace("_", " "))
+            check_url(url, what.replace("_", " "), query=what == "token_url")
+    check_realm(profile.realm)
     settings = checked_settings(profile.settings)
     return profile.replace(env=canonical, settings=settings)
 

@@ -69,10 +69,17 @@ def load_all() -> dict[str, Profile]:
 
 def save_all(profiles: Mapping[str, Profile]) -> None:
     """Store exactly ``profiles``, and keep the entries that cannot be read as they are."""
+    with stage_all(profiles) as staged:
+        staged.commit()
+
+
+def stage_all(profiles: Mapping[str, Profile]) -> _files.Staged:
+    """``save_all``, written in full beside the file but not yet in its place (login and
+    logout commit it after their keyring step)."""
     stored = read()
     entries = {name: stored.entries[name] for name in stored.broken}
     entries.update({name: _entry(profile) for name, profile in profiles.items()})
-    _files.write_private(path(), _files.dumps({"profiles": entries}))
+    return _files.stage_private(path(), _files.dumps({"profiles": entries}))
 
 
 def update_settings(

@@ -13,7 +13,7 @@ from urllib.parse import quote_plus
 
 from ._record import Record
 from .errors import CredentialsRejected, LoginServiceError
-from .tokens import Token, is_bearer_token, org_id_from_jwt
+from .tokens import MAX_LIFETIME, Token, is_bearer_token, org_id_from_jwt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     _Fields = list[tuple[str, str]]
 
-MAX_LIFETIME = 366 * 86400  # an expires_in beyond a year is a broken answer, not a gift
 # Keycloak's answers to a bad client id or secret (RFC 6749 §5.2).
 _REFUSALS = ("invalid_client", "unauthorized_client", "invalid_grant")
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"  # RFC 7523 §2.2
@@ -142,7 +141,7 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
     if (
         isinstance(lifetime, bool)
         or not isinstance(lifetime, (int, float))
-        or not 0 < lifetime <= MAX_LIFETIME
+        or not 1 <= lifetime <= MAX_LIFETIME  # NaN fails both comparisons
     ):
         raise LoginServiceError(
             f"the login service's answer has no usable expires_in ({_printable(lifetime)!r})"
@@ -157,8 +156,16 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
 
 
 def _printable(value: object, limit: int = 200) -> str:
-    """A server's words, safe for a one-line message: no control characters, bounded length."""
+    """A server's words, safe for a one-line message: no control characters, bounded length.
+
+    Only text and numbers are shown: a list or an object stands in by its type's name, since
+    printing a structure the server nested deep could itself fail."""
     if value is None:
         return ""
-    text = "".join(c if c.isprintable() else " " for c in str(value))
-    return text[:limit]
+    if isinstance(value, str):
+        text = value[:limit]
+    elif isinstance(value, (bool, int, float)):
+        text = repr(value)[:limit]
+    else:
+        text = "a JSON array" if isinstance(value, list) else "a JSON object"
+    return "".join(c if c.isprintable() else " " for c in text)

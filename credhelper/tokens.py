@@ -11,6 +11,7 @@ from ._record import Record
 # would break a header, a git answer or a shell line, so it is refused. A set, not a regular
 # expression: compiling one would cost a cache hit more than the check.
 _B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/")
+MAX_LIFETIME = 366 * 86400  # a token living beyond a year is a broken answer, not a gift
 
 
 class Token(Record):

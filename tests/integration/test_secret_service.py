@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 
 READ_BACK = (
     "import keyring, sys; print(type(keyring.get_keyring()).__module__); "
-    "print(keyring.get_password(sys.argv[1], 'test-client'))"
+    "print(keyring.get_password(sys.argv[1], 'test-client:profile:default'))"
 )
 
 

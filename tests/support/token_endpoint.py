@@ -6,7 +6,8 @@ Amplify's do. Run it alone with ``python tests/support/token_endpoint.py``; it s
 
 A client registered with a public key (a cryptography key object instead of a secret) proves
 itself with an RFC 7523 client assertion, checked as Keycloak would: signature, iss = sub = the
-client, aud = the issuer, exp at most 300 s ahead, and a jti never seen before.
+client, aud = the issuer, exp at most 300 s ahead, and a jti never seen before. A tuple of
+both registers one client that takes either, as two profiles of one service account may use.
 """
 
 from __future__ import annotations
@@ -122,9 +123,9 @@ class TokenEndpoint(LoopbackServer):
         if "client_assertion" in form:
             return self._asserted_client(form)
         client_id, secret = _client_credentials(form, authorization)
-        registered = self.clients.get(client_id)
         # A client registered with a key (not a str) cannot log in with a secret.
-        return client_id if isinstance(registered, str) and registered == secret else None
+        secrets = [c for c in _registered(self.clients, client_id) if isinstance(c, str)]
+        return client_id if secret in secrets else None
 
     def _asserted_client(self, form: dict) -> str | None:
         """The client a valid client assertion proves, or None (the reason in ``refusals``)."""
@@ -143,8 +144,8 @@ class TokenEndpoint(LoopbackServer):
         client_id = form.get("client_id") or jwt.decode(
             form["client_assertion"], options={"verify_signature": False}
         ).get("sub")
-        key = self.clients.get(client_id)
-        if key is None or isinstance(key, str):
+        key = next((c for c in _registered(self.clients, client_id) if not isinstance(c, str)), None)
+        if key is None:
             raise ValueError(f"client {client_id!r} has no registered public key")
         claims = jwt.decode(
             form["client_assertion"],
@@ -163,6 +164,12 @@ class TokenEndpoint(LoopbackServer):
                 raise ValueError(f"jti {claims['jti']!r} used before")
             self._seen_jtis.add(claims["jti"])
         return client_id
+
+
+def _registered(clients: dict, client_id: str | None) -> tuple:
+    """A client's credentials: a secret, a public key, or a tuple of both kinds."""
+    found = clients.get(client_id)
+    return found if isinstance(found, tuple) else () if found is None else (found,)
 
 
 def _client_credentials(form: dict, authorization: str | None) -> tuple[str | None, str | None]:

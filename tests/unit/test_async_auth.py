@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -224,3 +225,59 @@ def test_a_trio_loop_gets_a_token_too(logged_in) -> None:
     _cold(logged_in)
     token = trio.run(credhelper.get_token_async)
     assert token.access_token == logged_in.issued[-1]
+
+
+def _failing_mint(
+    endpoint: TokenEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> tuple[threading.Event, list[dict]]:
+    """Every token request answers 401 once the event is set; the list holds the requests."""
+    release, seen = threading.Event(), []
+
+    def refuse(form: dict, authorization: str | None) -> tuple[int, dict]:
+        seen.append(form)
+        release.wait(10)
+        return 401, {"error": "unauthorized_client", "error_description": "no"}
+
+    monkeypatch.setattr(endpoint, "answer", refuse)  # undone after the test: it is shared
+    return release, seen
+
+
+def test_threads_queued_behind_a_failing_mint_share_its_failure(logged_in, monkeypatch) -> None:
+    _cold(logged_in)
+    release, seen = _failing_mint(logged_in, monkeypatch)
+    auth, errors = AmplifyAuth(), []
+
+    def request() -> None:
+        with httpx.Client(auth=auth, transport=_api([], [])) as client:
+            try:
+                client.get(URL)
+            except credhelper.CredentialsRejected as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=request) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for _ in range(1000):  # until the first thread's request is at the endpoint
+        if seen:
+            break
+        time.sleep(0.01)
+    time.sleep(0.2)  # and the others are queued behind it
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(errors) == 8
+    assert len(seen) == 1  # not one refused request per thread, each waiting in turn
+
+
+def test_coroutines_queued_behind_a_failing_mint_share_its_failure(logged_in, monkeypatch) -> None:
+    _cold(logged_in)
+    release, seen = _failing_mint(logged_in, monkeypatch)
+
+    async def main() -> list[object]:
+        calls = [credhelper.get_token_async() for _ in range(8)]
+        asyncio.get_running_loop().call_later(0.2, release.set)
+        return await asyncio.gather(*calls, return_exceptions=True)
+
+    answers = run(main)
+    assert all(isinstance(a, credhelper.CredentialsRejected) for a in answers), answers
+    assert len(seen) == 1

@@ -92,9 +92,11 @@ def test_the_settings_key_is_the_name_without_setup() -> None:
     assert login.settings_key == "login" and login.login_settings(None, {}) is None
 
 
-def test_the_installed_entry_point_is_the_git_command() -> None:
+def test_the_installed_entry_points_are_the_docker_and_git_commands() -> None:
+    from docker_credential_amplify.configure import SETUP_DOCKER
+
     found = commands.integration_commands()
-    assert [c.name for c in found] == ["setup-git"] and found[0] is SETUP_GIT
+    assert found == [SETUP_DOCKER, SETUP_GIT]  # by name, the very instances
 
 
 @pytest.fixture

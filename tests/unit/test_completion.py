@@ -62,10 +62,10 @@ def test_a_profile_that_cannot_be_read_is_not_offered(run_cli) -> None:
 def test_each_script_knows_every_command_and_asks_for_profile_names(run_cli, shell) -> None:
     result = run_cli("completion", shell)
     assert result.code == 0 and result.err == ""
-    for command in (*EVERY_BUILT_IN, "setup-git"):  # setup-git: the installed git integration
+    for command in (*EVERY_BUILT_IN, "setup-docker", "setup-git"):  # the installed integrations
         assert command in result.out
     assert "amplify-credhelper completion --profiles" in result.out
-    assert "--min-valid" in result.out and "--git-host" in result.out
+    assert "--min-valid" in result.out and "--git-host" in result.out and "--registry" in result.out
     assert "--profiles" not in result.out.replace("completion --profiles", "")  # stays hidden
 
 

@@ -32,7 +32,7 @@ def test_login_proves_then_saves_secret_profile_and_token(
     assert endpoint.token_requests == 1
     assert token.org_id == "652605300303530"
     assert memory_keyring.entries == {
-        ("amplify-credhelper:" + endpoint.token_url, "test-client"): "test-secret"
+        ("amplify-credhelper:" + endpoint.token_url, "test-client:profile:default"): "test-secret"
     }
     assert config.load_all() == {"default": profile}
     assert credhelper.get_token() == token  # cached: no second request

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from hypothesis import given
@@ -149,17 +150,22 @@ def _write_cache(profile: profiles.Profile, body: bytes) -> None:
     os.chmod(path, 0o600)
 
 
+# Issued a moment ago: an entry issued "in the future" is one the clock was set back under.
+ISSUED = int(time.time()) - 100
+EXPIRES = ISSUED + 1800
+
+
 def _entry(profile: profiles.Profile, **fields: str) -> bytes:
     entry = {"format": "1", "client_id": json.dumps(profile.client_id),
              "token_url": json.dumps(profile.token_endpoint), "access_token": '"tok"',
-             "expires_at": "2000000000", "issued_at": "1999998200", "org_id": '"42"', **fields}  # fmt: skip
+             "expires_at": str(EXPIRES), "issued_at": str(ISSUED), "org_id": '"42"', **fields}  # fmt: skip
     return ("{" + ", ".join(f'"{k}": {v}' for k, v in entry.items()) + "}").encode()
 
 
 def test_a_cache_entry_as_written_is_read() -> None:  # the baseline the refusals below differ from
     profile = make_profile(name="p", client_id="c")
     _write_cache(profile, _entry(profile))
-    assert cache.read(profile) == Token(access_token="tok", expires_at=2e9, issued_at=1999998200,
+    assert cache.read(profile) == Token(access_token="tok", expires_at=EXPIRES, issued_at=ISSUED,
                                         org_id="42")  # fmt: skip
 
 
@@ -167,7 +173,7 @@ def test_a_cache_entry_as_written_is_read() -> None:  # the baseline the refusal
     "fields",
     [{"expires_at": "1e400"}, {"expires_at": "Infinity"}, {"expires_at": "NaN"},
      {"expires_at": "true"}, {"expires_at": "1" + "0" * 400}, {"issued_at": "-Infinity"},
-     {"expires_at": '"2000000000"'}, {"org_id": '"\\u00b2"'}, {"org_id": '"1; rm -rf ~"'},
+     {"expires_at": f'"{EXPIRES}"'}, {"org_id": '"\\u00b2"'}, {"org_id": '"1; rm -rf ~"'},
      {"org_id": '""'}, {"org_id": "42"}],
 )  # fmt: skip
 def test_a_cache_entry_with_an_impossible_number_or_org_is_a_miss(fields: dict) -> None:

@@ -22,7 +22,7 @@ from conftest import console_script, login_argv
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from credhelper import ConfigError, _files, _validate, cli, tokens
+from credhelper import ConfigError, _files, _urls, _validate, cli, tokens
 from credhelper._builtin import BUILT_IN
 
 GIT_REQUEST = "protocol=https\nhost=git.example.com\n\n"
@@ -190,7 +190,7 @@ def test_anything_else_goes_to_argparse(argv: list[str]) -> None:
 
 # Plain URLs, and each with one odd thing put in somewhere: a near miss of the plain shape.
 _PLAIN_URLS = st.from_regex(
-    r"(https|http)://(127\.0\.0\.1|localhost|[A-Za-z0-9.-]{1,10})(:[0-9]{1,5})?"
+    r"(https|http)://(127\.0\.0\.1|localhost|[A-Za-z0-9._-]{1,10})(:[0-9]{1,5})?"
     r"(/[A-Za-z0-9._~/%-]{0,10})?",
     fullmatch=True,
 )
@@ -204,7 +204,7 @@ _URLS = st.one_of(
 
 def _accepted_by_urlsplit(url: str) -> bool:
     try:
-        _validate._check_split_url(url, "url")
+        _urls._check_split_url(url, "url")
     except ConfigError:
         return False
     return True
@@ -217,8 +217,16 @@ def _accepted_by_urlsplit(url: str) -> bool:
 @example(url="http://127.0.0.1.example.com")
 @example(url="https://h:")
 @example(url="https://[::1]")
+@example(url="https://h:0")
+@example(url="https://h:65535/x")
+@example(url="https://h:65536")
+@example(url="https://a..b")
+@example(url="https://-a.example.com")
+@example(url="https://xn--80ak6aa92e.com")
+@example(url="https://xn--zz.com")
+@example(url=f"https://{'a' * 64}.com")
 def test_every_plain_url_is_one_urlsplit_accepts(url: str) -> None:
-    if _validate._is_plain_url(url):
+    if _urls._is_plain_url(url):
         assert _accepted_by_urlsplit(url)
         assert urlsplit(url).hostname  # and the one host it sends to is the one checked
 
@@ -229,17 +237,19 @@ def test_every_plain_url_is_one_urlsplit_accepts(url: str) -> None:
      "http://localhost:8080/auth", "https://sso.example.com/auth/realms/R/protocol/x/token"],
 )  # fmt: skip
 def test_the_urls_people_have_need_no_urllib(url: str) -> None:
-    assert _validate._is_plain_url(url)
-    assert _validate.check_url(url, "base url") == url
+    assert _urls._is_plain_url(url)
+    assert _urls.check_url(url, "base url") == url
 
 
 @pytest.mark.parametrize(
     "url",
     ["https://h:x", "https://u@h", "https://h#f", "https://h/?q", "https://[::1]", "HTTPS://h",
-     "http://example.com", "https://h\\x", "https://h/\u00fc", "https://", "https:///x"],
+     "http://example.com", "https://h\\x", "https://h/\u00fc", "https://", "https:///x",
+     "https://h:0", "https://h:65536", "https://a..b", "https://-a.com", "https://a_b.com",
+     "https://xn--80ak6aa92e.com", "https://h./"],
 )  # fmt: skip
 def test_anything_else_goes_to_urlsplit(url: str) -> None:
-    assert not _validate._is_plain_url(url)
+    assert not _urls._is_plain_url(url)
 
 
 # -- names and tokens without compiling a regular expression -------------------------------------

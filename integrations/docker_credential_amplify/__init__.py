@@ -1,0 +1,21 @@
+"""docker-credential-amplify: a service account's client id and secret for container and Helm
+registries, through Docker's credential-helper protocol.
+
+    {"credHelpers": {"docker.repository.axway.com": "amplify"}}
+
+in ``$DOCKER_CONFIG/config.json`` (``amplify-credhelper setup-docker`` writes it) makes docker,
+skopeo, buildah, crane and Helm run ``docker-credential-amplify get`` for that registry.
+``main`` is the only code that touches argv, the standard streams and the exit status.
+"""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["main"]
+
+
+def main() -> None:
+    from .protocol import serve
+
+    sys.exit(serve(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
