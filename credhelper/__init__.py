@@ -1,15 +1,14 @@
 """amplify-credhelper: Amplify Platform service-account tokens from the OS keyring, cached.
 
 The public face. Everything not named in ``__all__`` is internal, but for ``__version__``.
-``AmplifyAuth`` is loaded on first use, because it needs httpx and a cache hit must not pay for
-that import; ``__version__`` is read from the package metadata when asked for.
+What a cache hit of the commands never needs is loaded on first use (``_LAZY``): ``AmplifyAuth``
+needs httpx, and the in-memory holder and ``Authorizer`` serve long-running programs only;
+``__version__`` is read from the package metadata when asked for.
 """
 
 from __future__ import annotations
 
 from ._core import CacheWarning, client_secret, get_token
-from ._memory import forget_token, get_token_async
-from ._policy import Authorizer
 from ._select import list_profiles, load_profile
 from ._urls import is_loopback
 from .config import update_settings
@@ -46,15 +45,27 @@ __all__ = [
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._memory import forget_token, get_token_async
+    from ._policy import Authorizer
     from .auth import AmplifyAuth
+
+# Public name -> the module of ours that defines it, imported when the name is first asked for.
+_LAZY = {
+    "AmplifyAuth": "auth",
+    "Authorizer": "_policy",
+    "forget_token": "_memory",
+    "get_token_async": "_memory",
+}
 
 
 def __getattr__(name: str) -> object:
-    # PEP 562: import httpx only when someone asks for the httpx auth class.
-    if name == "AmplifyAuth":
-        from .auth import AmplifyAuth
+    # PEP 562: a cache hit imports neither httpx nor the in-memory holder and the policy.
+    if name in _LAZY:
+        from importlib import import_module
 
-        return AmplifyAuth
+        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value  # asked for once: later lookups find it without this hook
+        return value
     if name == "__version__":  # read from the package metadata only when asked for
         from ._version import version
 

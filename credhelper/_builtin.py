@@ -5,46 +5,54 @@ exec, doctor and completion, each in its own module, imported only when that com
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 
 from . import _core, config
-from ._output import broken_line, official_shape, print_json, status_line, status_of
 from ._select import environment_defined, environment_profile, load_profile
 from .commands import Command
 from .errors import PROG, ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Iterable, Iterator
 
     from .commands import CommandParser, Streams, Subcommands
     from .profiles import Profile
 
 
-class _Token(Command):
-    name = "token"
-    help = "print the access token"
+class _Switched(Command):
+    """A command whose own arguments are switches only (``switches``: each one's help), so the
+    CLI can parse its plainest command lines without argparse."""
+
+    switches: dict[str, str] = {}
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--refresh", action="store_true", help="mint a new token even if the cached one is good"
-        )
-        parser.add_argument(
-            "--json", action="store_true", help="print the official CLI's JSON shape"
-        )
+        for switch, text in self.switches.items():
+            parser.add_argument(switch, action="store_true", help=text)
+
+
+class _Token(_Switched):
+    name = "token"
+    help = "print the access token"
+    switches = {
+        "--refresh": "mint a new token even if the cached one is good",
+        "--json": "print the official CLI's JSON shape",
+    }
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         profile = load_profile(args.profile)
         token = _core.get_token(profile, refresh=args.refresh)
         if args.json:
+            from ._output import official_shape, print_json
+
             print_json(io.stdout, official_shape(profile, token))
         else:
             io.stdout.write(token.access_token + "\n")
         return 0
 
 
-class _Header(Command):
+class _Header(_Switched):
     name = "header"
     help = "print the Authorization and X-Axway-Tenant-Id headers, one a line"
 
@@ -56,7 +64,7 @@ class _Header(Command):
         return 0
 
 
-class _Env(Command):
+class _Env(_Switched):
     name = "env"
     help = "print export lines for AMPLIFY_TOKEN and AMPLIFY_TENANT_ID, for eval"
 
@@ -71,7 +79,7 @@ class _Env(Command):
         return 0
 
 
-class _Status(Command):
+class _Status(_Switched):
     name = "status"
     help = "show every profile and its token (never a secret)"
     description = (
@@ -79,10 +87,11 @@ class _Status(Command):
         "used is shown with its problem, and the exit code is then 1."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--json", action="store_true", help="print JSON")
+    switches = {"--json": "print JSON"}
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
+        from ._output import broken_line, print_json, status_line, status_of
+
         if args.profile:
             rows, broken = [status_of(load_profile(args.profile))], {}
         else:
@@ -102,6 +111,8 @@ class _Status(Command):
 
 def _status_rows(stored: config.Stored) -> list[dict[str, object]]:
     """The environment profile's row first, then every stored profile's, by name."""
+    from ._output import status_of
+
     rows: dict[str, dict[str, object]] = {n: status_of(p) for n, p in stored.profiles.items()}
     rows.update({n: {"profile": n, "error": problem} for n, problem in stored.broken.items()})
     found = [rows[name] for name in sorted(rows)]
@@ -110,12 +121,10 @@ def _status_rows(stored: config.Stored) -> list[dict[str, object]]:
     return found
 
 
-class _Logout(Command):
+class _Logout(_Switched):
     name = "logout"
     help = "remove a profile, its secret and its cached token"
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--all", action="store_true", help="every profile")
+    switches = {"--all": "every profile"}
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         if args.all and args.profile:
@@ -148,6 +157,8 @@ def parser_with_epilog(
 ) -> CommandParser:
     """``command``'s parser (as ``Command.add_parser`` makes it) with ``epilog`` after the
     options, kept as written: examples and install lines must not be re-wrapped."""
+    import argparse
+
     parser = commands.add_parser(
         command.name,
         parents=[common],

@@ -10,14 +10,44 @@ import contextlib
 import json
 import os
 import stat
-
-import platformdirs
+import sys
 
 APP_NAME = "amplify-credhelper"
 
 
 def config_dir() -> str:
+    """Our folder, as ``platformdirs.user_config_dir`` names it: platformdirs decides.
+
+    Importing platformdirs costs a cache hit more than all the rest of its work (it loads
+    pathlib, tempfile, shutil, random, urllib.parse), so on Linux the common cases are answered
+    without it, exactly as it answers them (tests/unit/test_hit_path.py compares the two).
+    """
+    return _plain_linux_config_dir() or _platformdirs_config_dir()
+
+
+def _platformdirs_config_dir() -> str:
+    import platformdirs
+
     return platformdirs.user_config_dir(APP_NAME, appauthor=False)
+
+
+def _plain_linux_config_dir() -> str | None:
+    """The folder where every platformdirs since 3.0 names the same one, else None.
+
+    That is Linux (not Android) with an absolute $XDG_CONFIG_HOME, used as it is, or with a
+    blank one and an absolute $HOME (then ``~/.config``). A relative or ``~`` value, or no
+    $HOME, is left to platformdirs: versions differ there (4.x ignores a relative value and
+    looks up the home folder itself; 3.x used the value).
+    """
+    environ = os.environ
+    if not sys.platform.startswith("linux") or {"ANDROID_DATA", "ANDROID_ROOT"} & environ.keys():
+        return None
+    xdg = environ.get("XDG_CONFIG_HOME", "")
+    if xdg.startswith("/"):
+        return os.path.join(xdg, APP_NAME)
+    if xdg.strip() or not environ.get("HOME", "").startswith("/"):
+        return None
+    return os.path.join(os.path.expanduser("~/.config"), APP_NAME)
 
 
 def ensure_private_dir(path: str) -> None:

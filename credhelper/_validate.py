@@ -8,9 +8,8 @@ home of the rule that plain http may only go to this machine) among them, live i
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
+import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -18,22 +17,46 @@ from ._urls import check_realm, check_url
 from .errors import ConfigError
 from .profiles import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
-_INTEGRATION = re.compile(r"[a-z][a-z0-9_-]{0,31}\Z")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeGuard
+
+# Names, as sets of ASCII characters rather than regular expressions: compiling one costs a
+# cache hit more than all its checks together (tests/unit/test_hit_path.py holds the patterns).
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ALNUM = _LOWER | frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_NAME_CHARS = _ALNUM | frozenset("._-")  # profiles: [A-Za-z0-9][A-Za-z0-9._-]{0,63}
+_INTEGRATION_CHARS = _LOWER | frozenset("0123456789_-")  # integrations: [a-z][a-z0-9_-]{0,31}
 # Bounds on what integrations keep in a profile's settings: far beyond any real use, near enough
 # that a runaway or hostile file is refused rather than carried along.
 MAX_DEPTH = 8  # an integration's settings object is depth 1
 MAX_TEXT = 4096  # characters in one string
 MAX_SETTINGS = 65536  # characters of one integration's settings as JSON
 MAX_INT = 2**53 - 1  # RFC 8259 §6: the integers JSON implementations agree on
+_MAX_FLOAT = sys.float_info.max
 
 
 def check_name(name: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not _is_name(name, _ALNUM, _NAME_CHARS, 64):
         raise ConfigError(
             f"bad profile name {_shown(name)}: use letters, digits, '.', '_' or '-' (at most 64)"
         )
     return name
+
+
+def _is_name(
+    value: object, first: frozenset[str], rest: frozenset[str], most: int
+) -> TypeGuard[str]:
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= most
+        and value[0] in first
+        and rest.issuperset(value)
+    )
+
+
+def _is_integration_name(value: object) -> TypeGuard[str]:
+    return _is_name(value, _LOWER, _INTEGRATION_CHARS, 32)
 
 
 def canonical_env(name: str) -> str:
@@ -121,7 +144,7 @@ def checked_integration(name: str, values: object) -> Mapping[str, object]:
 
 
 def _integration(name: object) -> str:
-    if not isinstance(name, str) or not _INTEGRATION.match(name):
+    if not _is_integration_name(name):
         raise ConfigError(
             f"bad integration name {_shown(name)}: lower-case letters, digits, '_' or '-'"
         )
@@ -152,7 +175,8 @@ def _leaf_problem(value: object) -> str | None:
         ok = len(value) <= MAX_TEXT and value.isprintable()
         return None if ok else f"expected one line of text (at most {MAX_TEXT} characters)"
     if isinstance(value, (int, float)):
-        ok = -MAX_INT <= value <= MAX_INT if isinstance(value, int) else math.isfinite(value)
+        # Finite: NaN and the infinities fail the comparison (math.isfinite, without loading math).
+        ok = -MAX_INT <= value <= MAX_INT if isinstance(value, int) else abs(value) <= _MAX_FLOAT
         return None if ok else f"expected a finite number (integers within ±{MAX_INT})"
     return "expected a JSON value (text, number, true, false, null, array or object)"
 

@@ -5,26 +5,29 @@
 directly. Every command, built in or an integration's, is a ``commands.Command``. Only the
 parser of the command named is built, and integrations are looked up only for a command that is
 not built in, for ``login`` (they add options to it) and for the full help: building parsers
-and loading entry points cost milliseconds of the cache-hit path.
+and loading entry points cost milliseconds of the cache-hit path. The plainest command lines of
+the built-in commands (``token``, ``token -p ci``) need no parser at all, nor argparse, which
+alone would cost a cache hit a quarter of its instructions (``_plain_args``).
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
 import sys
+from types import SimpleNamespace
 
 from . import _log
 from ._builtin import BUILT_IN
-from ._version import VersionAction
-from .commands import Command, CommandParser, Streams, integration_commands
-from .errors import EXIT_CODES, PROG, reported
+from .commands import Command, Streams, integration_commands
+from .errors import EXIT_CODES, PROG, exit_program, reported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    import argparse
+    from collections.abc import Iterator, Mapping, Sequence
     from typing import IO
+
+    from .commands import CommandParser
 
 EPILOG = "exit codes:\n{codes}\n\n{rule}\n".format(
     codes="\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES),
@@ -34,7 +37,7 @@ EPILOG = "exit codes:\n{codes}\n\n{rule}\n".format(
 
 
 def main(argv: list[str] | None = None) -> None:
-    sys.exit(run(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr))
+    exit_program(run(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr))
 
 
 def run(
@@ -69,6 +72,15 @@ class _Found:
 
 
 def _dispatch(argv: list[str], io: Streams, integrations: _Found) -> int:
+    plain = _plain_args(argv)  # a cache hit's usual command line: no parser to build
+    if plain is not None:
+        return BUILT_IN[plain.command].run(plain, io)
+    return _parse_and_run(argv, io, integrations)
+
+
+def _parse_and_run(argv: list[str], io: Streams, integrations: _Found) -> int:
+    import contextlib
+
     named = argv[0] if argv and not argv[0].startswith("-") else None
     wanted = _command(named, integrations) if named else None
     chosen = [wanted] if wanted else _every_command(integrations)
@@ -106,7 +118,56 @@ def full_parser(integrations: Sequence[Command] | None = None) -> CommandParser:
     return _parser(_every_command(_Found(integrations)))
 
 
+def _plain_args(argv: list[str]) -> argparse.Namespace | None:
+    """The namespace argparse would make of the plainest command lines, made without it.
+
+    Those are a built-in command whose own arguments are switches (``token``, ``header``,
+    ``env``, ``status``, ``logout``), followed by ``--profile P`` (``-p P``, ``--profile=P``),
+    ``-v`` and its switches, in any order, each once. Anything else gets None: argparse parses
+    it, errors and abbreviations included. tests/unit/test_hit_path.py checks the two agree.
+    """
+    switches = getattr(BUILT_IN.get(argv[0]) if argv else None, "switches", None)
+    if switches is None:
+        return None
+    found: dict[str, object] = {"command": argv[0], "profile": None, "verbose": False}
+    found.update((_dest(switch), False) for switch in switches)
+    given: set[str] = set()
+    rest = iter(argv[1:])
+    for arg in rest:
+        option = _plain_option(arg, rest, switches)
+        if option is None or option[0] in given:
+            return None
+        given.add(option[0])
+        found[option[0]] = option[1]
+    return SimpleNamespace(**found)  # type: ignore[return-value]  # commands only read attributes
+
+
+def _plain_option(
+    arg: str, rest: Iterator[str], switches: Mapping[str, str]
+) -> tuple[str, object] | None:
+    """(attribute, value) of one plain option; None for anything argparse must judge."""
+    if arg in ("-v", "--verbose"):
+        return "verbose", True
+    if arg in switches:
+        return _dest(arg), True
+    if arg.startswith("--profile="):
+        return "profile", arg[len("--profile=") :]
+    if arg in ("-p", "--profile"):
+        value = next(rest, "-")  # a missing value, or one like an option: argparse's to judge
+        return None if value.startswith("-") else ("profile", value)
+    return None
+
+
+def _dest(switch: str) -> str:
+    return switch[2:].replace("-", "_")  # argparse's attribute for --a-switch
+
+
 def _parser(chosen: list[Command]) -> CommandParser:
+    import argparse
+
+    from ._version import VersionAction
+    from .commands import CommandParser
+
     parser = CommandParser(
         prog=PROG,
         description="Amplify Platform service-account tokens from the OS keyring, cached.",

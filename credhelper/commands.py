@@ -14,23 +14,35 @@ the cache-hit path of the Python API does not pay.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import warnings
 
-from .errors import PROG, ConfigError, reported
+from .errors import PROG, reported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Mapping
     from importlib.metadata import EntryPoint
-    from typing import IO, NoReturn
+    from typing import IO
+
+    from ._parser import CommandParser
 
     Subcommands = argparse._SubParsersAction["CommandParser"]
 
 __all__ = ["ENTRY_POINTS", "PROG", "Command", "CommandParser", "Streams", "reported"]
 
 ENTRY_POINTS = "amplify_credhelper.commands"
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: argparse is loaded when a parser is built, not when a command merely runs (the
+    # cache-hit commands run without one: argparse would be a quarter of their budget).
+    if name == "CommandParser":
+        from ._parser import CommandParser
+
+        return CommandParser
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Streams:
@@ -40,15 +52,6 @@ class Streams:
 
     def __init__(self, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> None:
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
-
-
-class CommandParser(argparse.ArgumentParser):
-    """The parser of every command: a usage error is a ConfigError (exit 1, one line), not
-    argparse's SystemExit(2) with the usage on stderr. Help goes to ``sys.stdout``, which the CLI
-    points at the command's stdout while it parses."""
-
-    def error(self, message: str) -> NoReturn:
-        raise ConfigError(f"{message} (see `{self.prog} --help`)")
 
 
 class Command:

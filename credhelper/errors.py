@@ -8,18 +8,20 @@
 
 ``EXIT_CODES`` says what each code means: the one copy, which ``--help`` prints. ``reported`` is
 the one place where a failure becomes a line on stderr, for every program of the project (the
-CLI, git-credential-amplify). Messages say what failed and what to do next; they never contain a
-secret or a token.
+CLI, git-credential-amplify), and ``exit_program`` the way each of them ends. Messages say what
+failed and what to do next; they never contain a secret or a token.
 """
 
 from __future__ import annotations
 
+import gc
+import sys
 import warnings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import IO
+    from typing import IO, NoReturn
 
 PROG = "amplify-credhelper"
 
@@ -101,3 +103,17 @@ def _warning_printer(prog: str, stderr: IO[str]) -> Callable[..., None]:
         stderr.write(f"{prog}: warning: {message}\n")
 
     return show
+
+
+def exit_program(code: int) -> NoReturn:
+    """End the program with exit status ``code``, sparing the interpreter its object-by-object
+    teardown: the system takes the memory back at once.
+
+    ``gc.freeze`` moves every object into the collector's permanent generation, so the shutdown
+    collections walk and free none of them: a tenth of a cache hit's instructions otherwise
+    (tests/benchmark.py). The standard streams are still flushed and atexit still runs; only
+    objects in reference cycles go unfinalized, and nothing of ours waits for that: files are
+    closed by ``with`` blocks, locks released by theirs.
+    """
+    gc.freeze()
+    sys.exit(code)

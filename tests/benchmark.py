@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Speed and request counts of amplify-credhelper, measured side by side in one run.
 
-    python tests/benchmark.py [--runs N] [--venv DIR]
+    python tests/benchmark.py [--runs N] [--venv DIR] [--budget]
 
 Without --venv it installs the project (non-editable, as users get it) into a fresh temporary
 venv. Commands are timed interleaved, so machine noise hits each about equally, and reported as
-ratios to a bare start of the same interpreter. Bytecode writing is enabled for the children
-(PYTHONDONTWRITEBYTECODE would make every run compile). It prints, it asserts nothing: the
-tests check behaviour, this reports speed.
+ratios to a bare start of the same interpreter. Next to each wall-clock ratio stands the ratio of
+instructions that valgrind's callgrind counts: that figure repeats to 0.1% however busy the
+machine is (Debian package valgrind; skipped without it). Bytecode writing is enabled for the
+children (PYTHONDONTWRITEBYTECODE would make every run compile). It prints, it asserts nothing:
+the tests check behaviour, this reports speed.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import argparse
 import contextlib
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,6 +34,12 @@ sys.path.insert(0, str(REPO / "tests" / "support"))
 from token_endpoint import TokenEndpoint  # noqa: E402
 
 GIT_INPUT = "protocol=https\nhost=git.example.com\n\n"
+DOCKER_INPUT = "docker.example.com\n"  # docker sends the registry's server URL on stdin
+# What a cache hit never loads: what minting needs, and what only other paths need.
+HEAVY = ("keyring", "httpx", "filelock", "platformdirs", "argparse", "urllib.parse", "typing",
+         "dataclasses")  # fmt: skip
+# The line pip's console-script wrapper runs before it imports our code.
+PIP_WRAPPER = "import re; re.sub(r'(-script\\.pyw|\\.exe)?$', '', 'x')"
 
 
 def main() -> None:
@@ -44,6 +54,11 @@ def main() -> None:
         action="store_true",
         help="skip the HTTPie-only venv that shows what installing the plugin costs",
     )
+    parser.add_argument(
+        "--budget",
+        action="store_true",
+        help="also show where a cache hit's instructions go, module by module (a minute more)",
+    )
     parser.add_argument("--measure-auth", type=int, help=argparse.SUPPRESS)  # the child's side
     args = parser.parse_args()
     if args.measure_auth:
@@ -53,7 +68,7 @@ def main() -> None:
         if not args.no_httpie_baseline:
             Bench.plain_venv = _install(Path(scratch) / "httpie-alone", "httpie")
         with TokenEndpoint() as endpoint:
-            Bench(venv, Path(scratch), endpoint).run(args.runs, args.concurrent)
+            Bench(venv, Path(scratch), endpoint).run(args.runs, args.concurrent, args.budget)
 
 
 def _install(venv: Path, *packages: str) -> Path:
@@ -79,15 +94,17 @@ class Bench:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AMPLIFY_", "PYTHON"))}
         self.env.update(XDG_CONFIG_HOME=str(scratch / "config"), HOME=str(scratch / "home"))
 
-    def run(self, runs: int, concurrent: int) -> None:
+    def run(self, runs: int, concurrent: int, budget: bool = False) -> None:
         print(
             f"amplify-credhelper benchmark: Python {sys.version.split()[0]}, {runs} interleaved runs each"
         )
         before = self.endpoint.token_requests
         self._login()
         print(f"token requests made by one login: {self.endpoint.token_requests - before}")
-        self._timings(runs)
+        self._hits(runs)
         self._python_api(runs)
+        if budget:
+            self._budgets()
         self._imports()
         self._cold_race(concurrent)
         self._httpie(runs, self.plain_venv)
@@ -121,30 +138,117 @@ class Bench:
             capture_output=True,
         )
 
-    def _commands(self) -> dict[str, tuple[list[str], str]]:
+    def _commands(self) -> dict[str, tuple[list[str], str, dict[str, str]]]:
+        """What users run on a cache hit, with its stdin and environment."""
+        script = str(self.bin / "amplify-credhelper")
         commands = {
-            "python -c pass": ([str(self.bin / "python"), "-c", "pass"], ""),
-            "amplify-credhelper token": ([str(self.bin / "amplify-credhelper"), "token"], ""),
+            "python -c pass": ([str(self.bin / "python"), "-c", "pass"], "", self.env),
+            **{
+                f"amplify-credhelper {c}": ([script, c], "", self.env)
+                for c in ("token", "header", "env")
+            },
         }
         git_helper = self.bin / "git-credential-amplify"
-        if git_helper.exists() and self._works([str(git_helper), "get"], GIT_INPUT):
-            commands["git-credential-amplify get"] = ([str(git_helper), "get"], GIT_INPUT)
+        if git_helper.exists() and self._works([str(git_helper), "get"], GIT_INPUT, self.env):
+            commands["git-credential-amplify get"] = ([str(git_helper), "get"], GIT_INPUT, self.env)
+        docker_helper = self.bin / "docker-credential-amplify"
+        if docker_helper.exists():
+            # Registries take the client secret itself, so this `get` reads it (here from the
+            # environment profile) instead of a cached token: not a cache hit, but as often run.
+            env = {
+                **self.env,
+                "AMPLIFY_CLIENT_ID": "test-client",
+                "AMPLIFY_CLIENT_SECRET": "test-secret",
+                "AMPLIFY_BASE_URL": self.endpoint.base_url,
+                "AMPLIFY_DOCKER_REGISTRIES": DOCKER_INPUT.strip(),
+            }
+            argv = [str(docker_helper), "get"]
+            if self._works(argv, DOCKER_INPUT, env):
+                commands["docker-credential-amplify get"] = (argv, DOCKER_INPUT, env)
         return commands
 
-    def _works(self, argv: list[str], stdin: str) -> bool:
-        done = subprocess.run(argv, input=stdin, text=True, capture_output=True, env=self.env)
+    def _works(self, argv: list[str], stdin: str, env: dict[str, str]) -> bool:
+        done = subprocess.run(argv, input=stdin, text=True, capture_output=True, env=env)
         return done.returncode == 0 and bool(done.stdout)
 
-    def _timings(self, runs: int) -> None:
+    def _hits(self, runs: int) -> None:
         commands = self._commands()
-        samples = interleaved(
-            {name: (argv, stdin, self.env) for name, (argv, stdin) in commands.items()}, runs
+        samples = interleaved(commands, runs)
+        counter = Callgrind.find(self.bin / "python")
+        counts = (
+            {
+                name: counter.count(self._under_python(argv), stdin, env)
+                for name, (argv, stdin, env) in commands.items()
+            }
+            if counter
+            else {}
+        )
+        print(
+            "cache hit, as ratios to `python -c pass` of the same venv (goal 2.0x, limit 2.5x):\n"
+            f"  {'':34s} {'median wall time':>18s}   {'instructions (callgrind)':>24s}"
         )
         base = statistics.median(samples["python -c pass"])
-        print("median wall time, cache hit (ratio to `python -c pass`; goal 3x, limit 4x):")
         for name, times in samples.items():
             median = statistics.median(times)
-            print(f"  {name:34s} {median * 1000:7.1f} ms  {median / base:5.2f}x")
+            line = f"  {name:34s} {median * 1000:9.1f} ms {median / base:5.2f}x"
+            if counts:
+                line += f"   {counts[name] / 1e6:14.1f} M {counts[name] / counts['python -c pass']:5.2f}x"
+            print(line)
+        print(counter.about() if counter else Callgrind.missing())
+
+    def _under_python(self, argv: list[str]) -> list[str]:
+        """A console script run by the venv's interpreter, as its #! line would; the same work,
+        counted in that interpreter rather than in the kernel's exec."""
+        if argv[0] == str(self.bin / "python"):
+            return argv
+        return [str(self.bin / "python"), *argv]
+
+    def _budgets(self) -> None:
+        counter = Callgrind.find(self.bin / "python")
+        if counter is None:
+            print(Callgrind.missing())
+            return
+        script = str(self.bin / "amplify-credhelper")
+        self._budget(counter, "amplify-credhelper token", [script, "token"], "", "credhelper.cli")
+        git_helper = self.bin / "git-credential-amplify"
+        if git_helper.exists():
+            argv = [str(git_helper), "get"]
+            self._budget(
+                counter, "git-credential-amplify get", argv, GIT_INPUT, "git_credential_amplify"
+            )
+
+    def _budget(
+        self, counter: Callgrind, name: str, argv: list[str], stdin: str, entry: str
+    ) -> None:
+        """Instructions of ``name`` by what it loads: each row imports one more group on top of
+        the rows above it, in the order the cache hit imports them. Those rows leave out the
+        teardown at exit (``gc.freeze()`` ends each), which the last row holds with the work."""
+        python = str(self.bin / "python")
+        steps = [("the interpreter starting", "pass"), ("pip's wrapper: re", PIP_WRAPPER)]
+        steps += [(module, f"import {module}") for module in self._foreign_imports(argv, stdin)]
+        steps.append((f"ours: {entry} and the modules of ours it imports", f"import {entry}"))
+        print(f"where the instructions of a cache hit of `{name}` go (millions):")
+        total, code = 0, []
+        for label, statement in steps:
+            code.append(statement)
+            frozen = "; ".join([*code, "import gc", "gc.freeze()"])
+            count = counter.count([python, "-c", frozen], "", self.env)
+            print(f"  {label:64s} {(count - total) / 1e6:7.1f}")
+            total = count
+        count = counter.count(self._under_python(argv), stdin, self.env)
+        print(f"  {'the command: its work, and its exit':64s} {(count - total) / 1e6:7.1f}")
+        print(f"  {'in all':64s} {count / 1e6:7.1f}")
+
+    def _foreign_imports(self, argv: list[str], stdin: str) -> list[str]:
+        """The modules not ours that our modules import directly, in import order."""
+        env = {**self.env, "PYTHONPROFILEIMPORTTIME": "1"}
+        done = subprocess.run(argv, input=stdin, env=env, capture_output=True, text=True)
+        found = []
+        for module, parent in import_tree(done.stderr):
+            ours = ("credhelper", "git_credential_amplify")
+            if parent and parent.split(".")[0] in ours and module.split(".")[0] not in ours:
+                found.append(module)
+        return [m for m in found if m not in ("re", "json")]
 
     def _python_api(self, runs: int) -> None:
         """What the auths cost per request on a cache hit, against a static two-header auth."""
@@ -166,16 +270,11 @@ class Bench:
         done = subprocess.run(
             [str(self.bin / "amplify-credhelper"), "token"], env=env, capture_output=True, text=True
         )
-        loaded = {
-            line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line
-        }
-        heavy = sorted(
-            m
-            for m in loaded
-            if m.split(".")[0] in {"keyring", "httpx", "filelock", "typing", "dataclasses"}
-        )
+        loaded = {name for name, _ in import_tree(done.stderr)}
+        heavy = sorted(m for m in loaded if m in HEAVY or m.split(".")[0] in HEAVY)
         print(
-            f"modules the cache hit imports: {len(loaded)}; keyring/httpx/filelock/typing/dataclasses among them: {heavy or 'none'}"
+            f"modules the cache hit imports: {len(loaded)}; {'/'.join(HEAVY)} among them: "
+            f"{heavy or 'none'}"
         )
 
     def _cold_race(self, count: int) -> None:
@@ -245,6 +344,73 @@ class Bench:
         rows = [line.split("|") for line in done.stderr.splitlines() if "| httpie_amplify" in line]
         # Top-level rows only: HTTPie imports the package, then the plugin class on first access.
         return sum(int(row[1]) for row in rows if row[2].startswith(" httpie_amplify")) / 1000
+
+
+class Callgrind:
+    """Counts the instructions one run executes, with valgrind's callgrind.
+
+    valgrind must run the interpreter binary itself: a pyenv shim or any other script in
+    between would be counted too. The venv's ``python`` is run by its own path (so that Python
+    finds the venv), after checking that it resolves to a program, not a script.
+    """
+
+    def __init__(self, valgrind: str, binary: Path) -> None:
+        self.valgrind, self.binary = valgrind, binary
+
+    @classmethod
+    def find(cls, python: Path) -> Callgrind | None:
+        valgrind = shutil.which("valgrind")
+        if valgrind is None:
+            return None
+        binary = python.resolve()
+        with open(binary, "rb") as handle:
+            if handle.read(4) != b"\x7fELF":
+                raise SystemExit(
+                    f"{python} resolves to {binary}, a script: valgrind would count it"
+                )
+        return cls(valgrind, binary)
+
+    @staticmethod
+    def missing() -> str:
+        return "instructions: valgrind is not installed (Debian package valgrind): not counted"
+
+    def about(self) -> str:
+        version = subprocess.run([self.valgrind, "--version"], capture_output=True, text=True)
+        return f"instructions counted by {version.stdout.strip()} (callgrind) running {self.binary}"
+
+    def count(self, argv: list[str], stdin: str, env: dict[str, str]) -> int:
+        subprocess.run(argv, input=stdin, text=True, env=env, capture_output=True)  # warm .pyc
+        with tempfile.TemporaryDirectory(prefix="amplify-callgrind-") as scratch:
+            out = Path(scratch) / "callgrind.out"
+            done = subprocess.run(
+                [self.valgrind, "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+                input=stdin,
+                text=True,
+                env=env,
+                capture_output=True,
+            )
+            totals = re.search(r"^(?:summary|totals): (\d+)", out.read_text(), re.MULTILINE)
+        if done.returncode != 0 or totals is None:
+            raise SystemExit(f"callgrind failed on {argv}: {done.stderr[-2000:]}")
+        return int(totals.group(1))
+
+
+def import_tree(importtime: str) -> list[tuple[str, str | None]]:
+    """(module, the module that imported it) from ``-X importtime`` lines, in import order.
+
+    Each line is printed once its import is done, indented one step deeper than its parent,
+    whose line comes later: so a module's parent is the next line that is less indented.
+    """
+    rows = []
+    for line in importtime.splitlines():
+        if line.startswith("import time:") and not line.endswith("imported package"):
+            name = line.rsplit("|", 1)[-1]
+            rows.append((len(name) - len(name.lstrip()), name.strip()))
+    found: list[tuple[str, str | None]] = []
+    for index, (depth, name) in enumerate(rows):
+        parent = next((n for d, n in rows[index + 1 :] if d < depth), None)
+        found.append((name, parent))
+    return found
 
 
 def measure_auth(rounds: int, calls: int = 2000) -> dict[str, tuple[float, float]]:

@@ -17,10 +17,9 @@ from credhelper import (
     LoginServiceError,
     Profile,
     Token,
-    forget_token,
     get_token,
 )
-from credhelper.errors import reported
+from credhelper.errors import exit_program, reported
 
 from . import settings
 from .hosts import serving_profile
@@ -39,7 +38,7 @@ VERSION = "--version"  # not an operation git sends: the option, passed on as on
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
+    exit_program(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
 
 
 def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
@@ -94,7 +93,10 @@ def _get(request: Request, name: str | None) -> bytes:
 
 def _erase(request: Request, name: str | None) -> bytes:
     # git sends erase with the credential a server refused: drop the cached token only if it is
-    # that one, so a stale refusal never throws away a newer token.
+    # that one, so a stale refusal never throws away a newer token. Imported here: a get, the
+    # path that must be quick, never needs the in-memory holder that forget_token also clears.
+    from credhelper import forget_token
+
     profile = serving_profile(request, name)
     for given in (request.password, request.credential):
         if profile is not None and given:

@@ -57,5 +57,7 @@ def host_matches(pattern: str, host: str) -> bool:
     port only matches the same port, and ``*`` stands for all or part of one name label:
     ``*.example.com`` covers ``git.example.com`` but not ``a.b.example.com``.
     """
+    if "*" not in pattern:
+        return pattern.lower() == host.lower()
     regex = "[^.:]*".join(re.escape(part) for part in pattern.lower().split("*"))
     return re.fullmatch(regex, host.lower()) is not None

@@ -71,9 +71,11 @@ def read_request(stream: BinaryIO) -> Request:
 
 
 # RFC 9110 §11.6.1: a challenge is an auth-scheme (a token), then its parameters. A value may
-# hold several challenges separated by commas, and quoted strings may hold anything.
-_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
-_SCHEME = re.compile(r"(?:^|,)\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?=\s|,|$)")
+# hold several challenges separated by commas, and quoted strings may hold anything. Pattern
+# strings, which re compiles on first use and keeps: a request without challenges (a cache hit
+# of older git, or before the server has answered) never pays for compiling them.
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_SCHEME = r"(?:^|,)\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?=\s|,|$)"
 
 
 def offers_bearer(wwwauth: Iterable[str]) -> bool:
@@ -82,7 +84,7 @@ def offers_bearer(wwwauth: Iterable[str]) -> bool:
     return any(
         scheme.lower() == "bearer"
         for value in wwwauth
-        for scheme in _SCHEME.findall(_QUOTED.sub('""', value))
+        for scheme in re.findall(_SCHEME, re.sub(_QUOTED, '""', value))
     )
 
 

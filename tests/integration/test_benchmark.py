@@ -36,11 +36,20 @@ def test_benchmark_runs_and_counts_requests_and_imports() -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "token requests made by one login: 1\n" in out
-    assert "keyring/httpx/filelock/typing/dataclasses among them: none\n" in out
+    assert (
+        "keyring/httpx/filelock/platformdirs/argparse/urllib.parse/typing/dataclasses among them: "
+        "none\n"
+    ) in out
     assert (
         "12 concurrent cold `token` calls: 1 token request(s), 12/12 succeeded, 1 distinct token(s)"
         in out
     )
     assert "amplify-credhelper token" in out and "x\n" in out
+    # Instructions are counted next to the wall-clock ratios, on the real interpreter binary.
+    assert "instructions (callgrind)" in out
+    assert f"(callgrind) running {Path(sys.executable).resolve()}\n" in out
+    for command in ("token", "header", "env"):
+        row = next(line for line in out.splitlines() if f"amplify-credhelper {command} " in line)
+        assert row.count("x") == 2, row  # a wall-clock ratio and an instruction ratio
     for auth in ("httpx AmplifyAuth (flow alone)", "requests AmplifyRequestsAuth"):
         assert f"  {auth}" in out  # the per-request cost next to a static auth

@@ -136,7 +136,7 @@ def test_a_built_in_name_cannot_be_taken(entry_points, monkeypatch, taken) -> No
     )
 
 
-def test_the_cache_hit_builds_one_parser_and_loads_no_integration(logged_in, entry_points) -> None:
+def test_the_cache_hit_builds_no_parser_and_loads_no_integration(logged_in, entry_points) -> None:
     entry_points(("broken", "no_such_module_here:X"))  # would warn if anything looked
     assert run("token").err == ""
     probe = (
@@ -145,7 +145,7 @@ def test_the_cache_hit_builds_one_parser_and_loads_no_integration(logged_in, ent
         "code = cli.run(['token'], io.StringIO(), io.StringIO(), sys.stderr)\n"
         "assert code == 0\n"
         "print(sorted(m for m in ('credhelper._login_cli', 'git_credential_amplify', 'keyring',"
-        " 'httpx', 'importlib.metadata') if m in sys.modules))\n"
+        " 'httpx', 'importlib.metadata', 'argparse') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, env=dict(os.environ), check=False)  # fmt: skip

@@ -446,7 +446,8 @@ def test_a_cache_hit_imports_neither_keyring_nor_httpx(logged_in) -> None:
         "code = g.handle('get', io.BytesIO(b'protocol=https\\nhost=h\\n'), out, sys.stderr,"
         " profile='default')\n"
         "assert code == 0 and out.getvalue().startswith(b'username='), out.getvalue()\n"
-        "print(sorted(m for m in ('keyring', 'httpx', 'filelock') if m in sys.modules))\n"
+        "print(sorted(m for m in ('keyring', 'httpx', 'filelock', 'platformdirs', 'argparse',"
+        " 'urllib.parse') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, env=dict(os.environ), check=False)  # fmt: skip
