@@ -8,7 +8,6 @@ on a miss, when a token has to be minted.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 import warnings
@@ -75,6 +74,8 @@ def _mint_sharing_failure(profile: Profile) -> Token:
     try:
         return mint(profile, _secret_for(profile))
     except (CredentialsRejected, LoginServiceError) as exc:
+        import contextlib  # a failing mint only: the cache hit does not load it
+
         with contextlib.suppress(OSError):  # best effort: the waiters then try themselves
             cache.record_failure(profile, exc.exit_code, str(exc))
         raise

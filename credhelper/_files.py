@@ -6,7 +6,6 @@ and renamed into place, so a reader sees the old content or the new, never half 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
@@ -152,6 +151,7 @@ def _sweep_stale_temporaries(folder: str, age: float = 60.0) -> None:
     """Remove temporary files that a killed writer left behind (they may hold a token).
 
     Best effort: the write it follows is complete, so a failure here must not undo it."""
+    import contextlib  # writers only, like tempfile
     import time
 
     limit = time.time() - age  # younger ones may still be another writer's, mid-write
