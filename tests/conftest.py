@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from support.clock import FakeClock
 from support.fake_keyring import MemoryKeyring
+from support.tls import make_private_ca, serve_tls
 from support.token_endpoint import TokenEndpoint
 
 from credhelper import cli
@@ -178,3 +179,13 @@ def keycloak(tmp_path_factory: pytest.TempPathFactory):
 
     with session(tmp_path_factory.mktemp("keycloak")) as running:
         yield running
+
+
+@pytest.fixture
+def tls_endpoint(tmp_path: Path):
+    """A token endpoint of its own behind TLS from a private CA: (server, its https URL, CA file)."""
+    ca_file, context = make_private_ca(tmp_path)
+    server = TokenEndpoint()
+    url = serve_tls(server, context)
+    with server:
+        yield server, url, ca_file

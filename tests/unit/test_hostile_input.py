@@ -16,8 +16,7 @@ import pytest
 from conftest import login_argv
 from hypothesis import given
 from hypothesis import strategies as st
-from support.tls import make_private_ca, serve_tls
-from support.token_endpoint import TokenEndpoint, make_jwt
+from support.token_endpoint import make_jwt
 
 from credhelper import ConfigError, cache, config
 from credhelper._output import official_shape, status_line, status_of
@@ -255,15 +254,6 @@ def test_any_number_option_logs_in_or_is_exit_1(run_cli, endpoint, memory_keyrin
 
 
 # -- certificate authorities and proxies ---------------------------------------------------------
-
-
-@pytest.fixture
-def tls_endpoint(tmp_path):
-    ca_file, context = make_private_ca(tmp_path)
-    server = TokenEndpoint()
-    url = serve_tls(server, context)
-    with server:
-        yield server, url, ca_file
 
 
 def _fifo(tmp_path: Path) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 from support.proxy import RecordingProxy
-from support.tls import make_private_ca, serve_tls
-from support.token_endpoint import TokenEndpoint
 
 from credhelper import LoginServiceError, _core
 from credhelper._validate import make_profile
@@ -29,17 +27,8 @@ def test_no_proxy_bypasses_the_proxy(endpoint, monkeypatch) -> None:
     assert proxy.seen == []
 
 
-@pytest.fixture
-def tls_endpoint(tmp_path):
-    ca_file, context = make_private_ca(tmp_path)
-    server = TokenEndpoint()
-    url = serve_tls(server, context)
-    with server:
-        yield url, ca_file
-
-
 def test_an_unknown_certificate_authority_is_refused(tls_endpoint, monkeypatch) -> None:
-    url, _ = tls_endpoint
+    _, url, _ = tls_endpoint
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     profile = make_profile(name="a", client_id="test-client", base_url=url)
     with pytest.raises(LoginServiceError, match="CERTIFICATE_VERIFY_FAILED"):
@@ -47,13 +36,13 @@ def test_an_unknown_certificate_authority_is_refused(tls_endpoint, monkeypatch) 
 
 
 def test_a_profile_ca_file_is_trusted(tls_endpoint) -> None:
-    url, ca_file = tls_endpoint
+    _, url, ca_file = tls_endpoint
     profile = make_profile(name="a", client_id="test-client", base_url=url, ca_file=str(ca_file))
     assert _core.mint(profile, "test-secret").org_id == "652605300303530"
 
 
 def test_ssl_cert_file_is_trusted(tls_endpoint, monkeypatch) -> None:
-    url, ca_file = tls_endpoint
+    _, url, ca_file = tls_endpoint
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
     profile = make_profile(name="a", client_id="test-client", base_url=url)
     assert _core.mint(profile, "test-secret").org_id == "652605300303530"
