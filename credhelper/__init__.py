@@ -2,7 +2,8 @@
 
 The public face. Everything not named in ``__all__`` is internal, but for ``__version__``.
 What a cache hit of the commands never needs is loaded on first use (``_LAZY``): ``AmplifyAuth``
-needs httpx, and the in-memory holder and ``Authorizer`` serve long-running programs only;
+needs httpx, the in-memory holder and ``Authorizer`` serve long-running programs only, and
+``host_matches`` (git's rule for which hosts a pattern names) the auths' host binding;
 ``__version__`` is read from the package metadata when asked for.
 """
 
@@ -16,6 +17,7 @@ from .errors import (
     ConfigError,
     CredentialsRejected,
     CredhelperError,
+    HostNotAllowed,
     KeyringUnavailable,
     LoginServiceError,
 )
@@ -29,6 +31,7 @@ __all__ = [
     "ConfigError",
     "CredentialsRejected",
     "CredhelperError",
+    "HostNotAllowed",
     "KeyringUnavailable",
     "LoginServiceError",
     "Profile",
@@ -37,6 +40,7 @@ __all__ = [
     "forget_token",
     "get_token",
     "get_token_async",
+    "host_matches",
     "is_loopback",
     "list_profiles",
     "load_profile",
@@ -45,6 +49,7 @@ __all__ = [
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._destination import host_matches
     from ._memory import forget_token, get_token_async
     from ._policy import Authorizer
     from .auth import AmplifyAuth
@@ -55,6 +60,7 @@ _LAZY = {
     "Authorizer": "_policy",
     "forget_token": "_memory",
     "get_token_async": "_memory",
+    "host_matches": "_destination",
 }
 
 

@@ -2,6 +2,7 @@
 
     CredhelperError              the root; never raised itself
     ├── ConfigError              exit 1
+    │   └── HostNotAllowed       an auth asked to send a token where it must not (exit 1)
     ├── CredentialsRejected      exit 2
     ├── LoginServiceError        exit 3
     └── KeyringUnavailable       exit 4
@@ -44,6 +45,11 @@ class ConfigError(CredhelperError):
     """The request or the stored configuration cannot be used as it is."""
 
     exit_code = 1
+
+
+class HostNotAllowed(ConfigError):
+    """A request that an auth will not put a token on: its host is not in the auth's ``hosts``,
+    or it goes over plain http to another machine. Nothing was sent."""
 
 
 class CredentialsRejected(CredhelperError):

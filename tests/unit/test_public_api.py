@@ -15,6 +15,7 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
         "ConfigError",
         "CredentialsRejected",
         "CredhelperError",
+        "HostNotAllowed",
         "KeyringUnavailable",
         "LoginServiceError",
         "Profile",
@@ -23,6 +24,7 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
         "forget_token",
         "get_token",
         "get_token_async",
+        "host_matches",
         "is_loopback",
         "list_profiles",
         "load_profile",
@@ -47,11 +49,13 @@ def test_every_error_has_its_documented_exit_code() -> None:
         e.exit_code
         for e in (
             credhelper.ConfigError,
+            credhelper.HostNotAllowed,
             credhelper.CredentialsRejected,
             credhelper.LoginServiceError,
             credhelper.KeyringUnavailable,
         )
-    ] == [1, 2, 3, 4]
+    ] == [1, 1, 2, 3, 4]
+    assert issubclass(credhelper.HostNotAllowed, credhelper.ConfigError)
     for error in (
         credhelper.ConfigError,
         credhelper.CredentialsRejected,
