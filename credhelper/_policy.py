@@ -4,13 +4,19 @@ httpx auth (``credhelper.auth``) and the requests auth (``httpie_amplify``) tran
 - ``Authorization: Bearer <token>`` (RFC 6750 section 2.1).
 - ``X-Axway-Tenant-Id: <org id>`` from the token. A tenant header the caller set wins and is
   kept on the retry; otherwise it follows the token in use, and goes when that token has none.
-- After a 401 to a request that carried our token, the request is sent once more with a new
-  token, and exactly the refused token is forgotten (not one minted meanwhile). A second 401
-  goes back to the caller: a token that keeps being refused is not a stale token.
+- After a 401 to a request that carried our token, on the origin the request was first sent
+  to, the request is sent once more with a new token, and exactly the refused token is
+  forgotten (not one minted meanwhile). A second 401 goes back to the caller: a token that
+  keeps being refused is not a stale token. The 401 of a hop that did not carry our token (a
+  redirect stripped it) says nothing about our token. Whether the body can be sent again is
+  the adapter's to decide, before ``reauthorize``, so a body that cannot costs no token.
+- Where the token may go at all: ``_destination.HostBinding`` (https, or http to loopback; the
+  auth's ``hosts`` when given).
 """
 
 from __future__ import annotations
 
+from ._destination import HostBinding, keeps_authorization, origin
 from ._memory import holder_for
 from ._select import load_profile
 from .profiles import Profile
@@ -18,7 +24,7 @@ from .tokens import Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import MutableMapping
+    from collections.abc import Iterable, MutableMapping
     from typing import Any
 
     from ._memory import TokenHolder
@@ -54,12 +60,16 @@ class Authorizer:
     """The Amplify headers for the requests of one profile, and the one retry after a 401.
 
     ``profile`` is a name, a ``Profile`` or None for the one ``load_profile`` picks; a name is
-    looked up at the first request, so building an Authorizer never fails. Tokens are kept in
-    memory (shared by every Authorizer of the profile in this process) until due for renewal.
-    Safe to share between threads; the ``*_async`` methods never block an event loop.
+    looked up at the first request. ``hosts``: the hosts (git's patterns, ``host[:port]``,
+    ``*`` for one label) the token may go to; None for any. Tokens are kept in memory (shared
+    by every Authorizer of the profile in this process) until due for renewal. Safe to share
+    between threads; the ``*_async`` methods never block an event loop.
     """
 
-    def __init__(self, profile: str | Profile | None = None) -> None:
+    def __init__(
+        self, profile: str | Profile | None = None, hosts: Iterable[str] | None = None
+    ) -> None:
+        self.binding = HostBinding(hosts)
         self._wanted = profile
         self._profile: Profile | None = profile if isinstance(profile, Profile) else None
         self._holder: TokenHolder | None = None
@@ -92,15 +102,34 @@ class Authorizer:
         holder, profile = self._hold()
         return self._apply(headers, holder.fresh() or await holder.get_async(profile))
 
-    @staticmethod
-    def refused(attempt: Attempt, status: int, sent_headers: Headers) -> bool:
-        """Whether an answer calls for the one retry: a 401 to a request with our token.
+    def check_url(self, url: str) -> None:
+        """Raise ``HostNotAllowed`` unless this auth may put its token on a request to ``url``."""
+        self.binding.check(url)
 
-        ``sent_headers``: those of the request the answer is for (read only on a 401).
+    @staticmethod
+    def refused(
+        attempt: Attempt, status: int, sent_headers: Headers, sent_url: str, first_url: str
+    ) -> bool:
+        """Whether an answer calls for the one retry: a 401 to a request that carried our token
+        and is on the origin it was first sent to.
+
+        ``sent_headers`` and ``sent_url``: those of the request the answer is for, the last
+        hop of a redirected one; ``first_url``: where the request was first sent.
         """
         if status != 401:
             return False
-        return bool(sent_headers.get("Authorization") == "Bearer " + attempt.token.access_token)
+        ours = sent_headers.get("Authorization") == "Bearer " + attempt.token.access_token
+        return ours and origin(sent_url) == origin(first_url)
+
+    @staticmethod
+    def redirect_headers(headers: Headers, from_url: str, to_url: str) -> bool:
+        """Take the tenant header off a redirect hop's ``headers`` when the hop from
+        ``from_url`` to ``to_url`` loses ``Authorization``, as httpx and requests decide; the
+        org id goes only where the token goes. Whether anything was taken off."""
+        if TENANT_HEADER not in headers or keeps_authorization(from_url, to_url):
+            return False
+        del headers[TENANT_HEADER]
+        return True
 
     def reauthorize(self, headers: Headers, refused: Attempt) -> Attempt:
         """Forget the refused token and set the headers again with a new one."""
@@ -129,4 +158,4 @@ class Authorizer:
 
     def __reduce__(self) -> tuple[object, ...]:
         # Locks and kept tokens stay in their process; a copy finds its own.
-        return (Authorizer, (self._wanted,))
+        return (Authorizer, (self._wanted, self.binding.hosts))
