@@ -3,7 +3,7 @@
 It answers 401 unless ``Authorization: Bearer`` carries a token its token endpoint issued and
 nobody revoked, 403 unless ``X-Axway-Tenant-Id`` names an allowed tenant, and otherwise 200 with
 a JSON echo of what it saw. ``revoked`` and ``refuse_next`` make it refuse good tokens, as a
-server does after a key rotation. Run it with ``python tests/support/api_server.py``: it starts
+server does after a key rotation; ``redirects`` sends a path elsewhere (after ``refuse_next``). Run it with ``python tests/support/api_server.py``: it starts
 its own token endpoint, prints both URLs as JSON and stops itself.
 """
 
@@ -33,7 +33,7 @@ class ApiServer(LoopbackServer):
         self.tenants = {str(endpoint.org_id)}
         self.revoked: set[str] = set()
         self.refuse_next = 0  # answer this many next requests 401, whatever they carry
-        self.moved_to: str | None = None  # when set, /moved answers 302 to this URL
+        self.redirects: dict[str, tuple[int, str]] = {}  # path -> (3xx status, Location)
         self.seen: list[dict] = []
         self._lock = threading.Lock()
         super().__init__(_handler_for(self), port)
@@ -43,10 +43,13 @@ class ApiServer(LoopbackServer):
             self.seen.append({"method": method, "path": path, "headers": headers, "body": body})
             refuse = self.refuse_next > 0
             self.refuse_next -= refuse
-        if path == "/moved" and self.moved_to:
-            return 302, {"location": self.moved_to}
+        if refuse:
+            return 401, {"error": "invalid_token"}
+        if path in self.redirects:
+            status, location = self.redirects[path]
+            return status, {"location": location}
         scheme, _, token = (headers.get("authorization") or "").partition(" ")
-        if refuse or scheme.lower() != "bearer" or not self._valid(token):
+        if scheme.lower() != "bearer" or not self._valid(token):
             return 401, {"error": "invalid_token"}
         if headers.get("x-axway-tenant-id") not in self.tenants:
             return 403, {"error": "unknown tenant"}
@@ -66,7 +69,7 @@ def _handler_for(api: ApiServer) -> type[BaseHTTPRequestHandler]:
             status, answer = api.answer(self.command, self.path, headers, body)
             data = json.dumps(answer).encode()
             self.send_response(status)
-            if status == 302:
+            if "location" in answer:
                 self.send_header("Location", answer["location"])
             if status == 401:
                 self.send_header("WWW-Authenticate", 'Bearer error="invalid_token"')  # RFC 6750 §3

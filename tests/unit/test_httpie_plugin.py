@@ -261,7 +261,7 @@ def test_no_token_follows_a_redirect_to_another_host(api, logged_in) -> None:
     # requests drops Authorization when a redirect leaves the host (Session.rebuild_auth); the
     # renewal hook travels with the request and must not put a token back for the other host.
     with ApiServer(logged_in) as elsewhere:
-        api.moved_to = elsewhere.url.replace("127.0.0.1", "localhost") + PATH
+        api.redirects["/moved"] = (302, elsewhere.url.replace("127.0.0.1", "localhost") + PATH)
         response = requests.get(api.url + "/moved", auth=AmplifyRequestsAuth(), timeout=10)
     assert response.status_code == 401 and response.history[0].status_code == 302
     assert [seen["headers"].get("authorization") for seen in elsewhere.seen] == [None]
@@ -269,7 +269,7 @@ def test_no_token_follows_a_redirect_to_another_host(api, logged_in) -> None:
 
 
 def test_a_redirect_on_the_same_host_keeps_the_renewal(api, logged_in) -> None:
-    api.moved_to = api.url + PATH
+    api.redirects["/moved"] = (302, api.url + PATH)
     api.revoked.add(logged_in.issued[0])
     response = requests.get(api.url + "/moved", auth=AmplifyRequestsAuth(), timeout=10)
     assert response.status_code == 200
