@@ -21,7 +21,8 @@ from credhelper import AmplifyAuth, ConfigError, HostNotAllowed, cache, load_pro
 
 ORG = "652605300303530"
 BODY = b'{"order": 1}'
-CLIENTS = ["httpx", "httpx-async", "requests"]
+# "requests-by-hand" follows one hop per send, as HTTPie's --follow does (response.next)
+CLIENTS = ["httpx", "httpx-async", "requests", "requests-by-hand"]
 
 
 @pytest.fixture
@@ -50,9 +51,11 @@ async def _async_chunks() -> AsyncIterator[bytes]:
 
 def send(kind: str, method: str, url: str, body: bytes | Streamed | None = None, **auth_kw):
     """(status, [status of each hop before]) of one request, the client following redirects."""
-    if kind == "requests":
+    if kind.startswith("requests"):
         data = _sync_chunks() if isinstance(body, Streamed) else body
         auth = AmplifyRequestsAuth(**auth_kw)
+        if kind == "requests-by-hand":
+            return _send_hop_by_hop(requests.Request(method, url, data=data, auth=auth))
         answer = requests.request(method, url, data=data, auth=auth, timeout=10)
         return answer.status_code, [hop.status_code for hop in answer.history]
     if kind == "httpx":
@@ -62,6 +65,16 @@ def send(kind: str, method: str, url: str, body: bytes | Streamed | None = None,
     else:
         response = asyncio.run(_send_async(method, url, body, auth_kw))
     return response.status_code, [hop.status_code for hop in response.history]
+
+
+def _send_hop_by_hop(request: requests.Request) -> tuple[int, list[int]]:
+    hops = []
+    with requests.Session() as session:
+        answer = session.send(session.prepare_request(request), allow_redirects=False, timeout=10)
+        while answer.next is not None:
+            hops.append(answer.status_code)
+            answer = session.send(answer.next, allow_redirects=False, timeout=10)
+    return answer.status_code, hops
 
 
 async def _send_async(method: str, url: str, body: object, auth_kw: dict) -> httpx.Response:
@@ -110,7 +123,7 @@ def test_a_401_from_another_origin_is_returned_and_costs_nothing(
 def test_a_tenant_header_the_caller_set_stays_on_the_origin_too(kind, api, other) -> None:
     api.redirects["/orders"] = (307, other.url + "/elsewhere")
     api.tenants.add("42")
-    if kind == "requests":
+    if kind.startswith("requests"):
         requests.get(api.url + "/orders", headers={"X-Axway-Tenant-Id": "42"},
                      auth=AmplifyRequestsAuth(), timeout=10)  # fmt: skip
     else:
