@@ -38,7 +38,7 @@ def list_profiles() -> list[Profile]:
 # Set by `exec` in CMD's environment where it removed AMPLIFY_CLIENT_SECRET: the profile the
 # variables defined stays the one in use inside CMD (its cached token still serves), rather
 # than a stored profile taking its place unnoticed; only minting needs the secret.
-SECRET_WITHHELD = "AMPLIFY_CLIENT_SECRET_WITHHELD"
+SECRET_WITHHELD = "AMPLIFY_CLIENT_SECRET_WITHHELD"  # noqa: S105 (a variable's name)
 
 
 def environment_defined() -> bool:

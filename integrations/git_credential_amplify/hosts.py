@@ -58,7 +58,8 @@ def _named(profile: Profile, request: Request, url: str) -> Choice:
     serves those alone, so a helper line that is not scoped to a URL cannot hand its token to
     another host (a submodule's, say); one that lists none serves what git's config sends."""
     listed = settings.hosts(profile)
-    if listed and not any(serves(pattern, request.protocol, request.host or "") for pattern in listed):
+    host = request.host or ""
+    if listed and not any(serves(pattern, request.protocol, host) for pattern in listed):
         return Choice(None, f"not answering for {url}: profile {profile.name!r} lists its git "
                             f"hosts ({', '.join(listed)}), and not this one")  # fmt: skip
     return Choice(profile, f"profile {profile.name!r} (named on the command line) answers {url}")
@@ -71,9 +72,9 @@ def _profile_for_host(request: Request, url: str) -> Choice:
     found = sorted(
         [
             (not _is_users(profile, request.username), "*" in pattern, profile.name, profile)
-        for profile in list_profiles()
-        for pattern in _listed_hosts(profile)
-        if serves(pattern, request.protocol, request.host or "")
+            for profile in list_profiles()
+            for pattern in _listed_hosts(profile)
+            if serves(pattern, request.protocol, request.host or "")
         ],
         key=lambda item: item[:3],
     )

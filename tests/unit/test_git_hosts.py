@@ -134,10 +134,15 @@ def test_whatever_is_kept_is_kept_again_unchanged(text: str) -> None:
 # -- where the rule holds: login, the config file, AMPLIFY_GIT_HOSTS ---------------------------
 
 
-def test_login_keeps_url_forms_as_git_sends_them_and_serves_them(run_cli, endpoint, memory_keyring) -> None:
+def test_login_keeps_url_forms_as_git_sends_them_and_serves_them(
+    run_cli, endpoint, memory_keyring
+) -> None:
     login(run_cli, endpoint, "ci", "--git-host", "https://Git.Example.com/", "--git-host",
           "git.example.com", "--git-host", "http://127.0.0.1:8080")  # fmt: skip
-    assert list(config.load_all()["ci"].settings["git"]["hosts"]) == ["git.example.com", "http://127.0.0.1:8080"]
+    assert list(config.load_all()["ci"].settings["git"]["hosts"]) == [
+        "git.example.com",
+        "http://127.0.0.1:8080",
+    ]
     assert user(ask(b"protocol=https\nhost=git.example.com\n")[0]) == b"username=test-client"
     assert user(ask(b"protocol=http\nhost=127.0.0.1:8080\n")[0]) == b"username=test-client"
 
@@ -199,7 +204,9 @@ def test_the_verbose_option_of_the_command_line(logged_in) -> None:
 # -- --profile P answers only for P's hosts when P lists any -----------------------------------
 
 
-def test_a_named_profile_that_lists_hosts_serves_those_alone(run_cli, endpoint, memory_keyring) -> None:
+def test_a_named_profile_that_lists_hosts_serves_those_alone(
+    run_cli, endpoint, memory_keyring
+) -> None:
     login(run_cli, endpoint, "ci", "--git-host", "git.example.com")
     assert user(ask(b"protocol=https\nhost=git.example.com\n", "ci")[0]) == b"username=test-client"
     out, err = ask(b"protocol=https\nhost=submodule.example.org\n", "ci")
@@ -244,7 +251,9 @@ def test_the_username_git_sends_chooses_the_profile(two_on_one_host, username, c
                    f"({how}; listed by 'alpha', 'beta')\n")  # fmt: skip
 
 
-def test_the_username_beats_an_exact_name_over_a_wildcard(run_cli, endpoint, memory_keyring) -> None:
+def test_the_username_beats_an_exact_name_over_a_wildcard(
+    run_cli, endpoint, memory_keyring
+) -> None:
     login(run_cli, endpoint, "exact", "--git-host", "git.example.com", "--username", "e")
     login(run_cli, endpoint, "wild", "--git-host", "*.example.com", "--username", "w")
     assert user(ask(b"protocol=https\nhost=git.example.com\nusername=w\n")[0]) == b"username=w"
@@ -264,7 +273,9 @@ def test_a_proxy_variable_stops_the_plain_http_answer(logged_in, monkeypatch, va
         "it through a proxy, and the token in clear text with it; add the host to no_proxy, or "
         "use https\n"
     )
-    assert user(ask(b"protocol=https\nhost=127.0.0.1:8080\n", "default")[0]) == b"username=test-client"
+    assert (
+        user(ask(b"protocol=https\nhost=127.0.0.1:8080\n", "default")[0]) == b"username=test-client"
+    )
 
 
 @pytest.mark.parametrize(
