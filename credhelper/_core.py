@@ -165,9 +165,20 @@ def client_secret(profile: str | Profile | None = None) -> str:
     return _secret_for(chosen)
 
 
+def _environment_secret() -> str:
+    secret = os.environ.get("AMPLIFY_CLIENT_SECRET")
+    if not secret:  # only exec's mark defines the profile without it (see _select)
+        raise ConfigError(
+            "AMPLIFY_CLIENT_SECRET was withheld from this program by `amplify-credhelper exec`, "
+            "so no new token can be minted here: use $AMPLIFY_TOKEN (good until "
+            "$AMPLIFY_TOKEN_EXPIRES_AT), or run exec with --keep-secret-env"
+        )
+    return secret
+
+
 def _secret_for(profile: Profile) -> str:
     if profile.from_environment:
-        return os.environ["AMPLIFY_CLIENT_SECRET"]
+        return _environment_secret()
     if profile.key_file is not None:
         return _kept_key(profile.key_file)
     from . import _keyring

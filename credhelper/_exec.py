@@ -18,7 +18,7 @@ import os
 from . import _core
 from ._builtin import parser_with_epilog
 from ._output import duration
-from ._select import load_profile
+from ._select import SECRET_WITHHELD, load_profile
 from .commands import Command
 from .errors import PROG, ConfigError, CredhelperError
 
@@ -36,6 +36,9 @@ MAX_MIN_VALID = 86400  # a day: far more than any access token lives
 EPILOG = """\
 CMD gets AMPLIFY_TOKEN, AMPLIFY_TENANT_ID (unset when the token names no org) and
 AMPLIFY_TOKEN_EXPIRES_AT (Unix seconds) in its environment; the token is never on a command line.
+AMPLIFY_CLIENT_SECRET is removed from CMD's environment (--keep-secret-env keeps it): CMD gets
+the token instead of the secret. An amplify-credhelper run inside CMD then serves the cached
+token of the same profile, and cannot mint a new one (exit 1, saying so).
 CMD takes this process's place: its exit status is exec's, and signals reach it.
 exit codes: CMD's own; 127 when CMD is not found, 126 when it cannot be run;
 1-4 as for every command when no token can be had (see `amplify-credhelper --help`).
@@ -46,10 +49,22 @@ example:
 """
 
 
-def child_environment(environ: Mapping[str, str], token: Token) -> dict[str, str]:
-    """``environ`` with the token's variables set; AMPLIFY_TENANT_ID is removed when the token
-    names no org, so one inherited from elsewhere never pairs with this token."""
+# The long-lived credentials we read from the environment: CMD gets the token in their place
+# (as aws-vault's exec hands out session credentials, never the long-lived keys).
+LONG_LIVED = ("AMPLIFY_CLIENT_SECRET",)
+
+
+def child_environment(
+    environ: Mapping[str, str], token: Token, *, keep_secret: bool = False
+) -> dict[str, str]:
+    """``environ`` with the token's variables set and, unless ``keep_secret``, the long-lived
+    secret removed (marked as withheld, see _select); AMPLIFY_TENANT_ID is removed when the
+    token names no org, so one inherited from elsewhere never pairs with this token."""
     env = dict(environ)
+    env.pop(SECRET_WITHHELD, None)
+    removed = [] if keep_secret else [name for name in LONG_LIVED if env.pop(name, None)]
+    if removed:
+        env[SECRET_WITHHELD] = "1"
     env["AMPLIFY_TOKEN"] = token.access_token
     env["AMPLIFY_TOKEN_EXPIRES_AT"] = str(int(token.expires_at))
     if token.org_id is None:
@@ -122,6 +137,11 @@ class Exec(Command):
             help="the token is good for at least this long (default: the profile's refresh "
             "margin, at most half a token's life); a fresher one is minted if needed",
         )
+        parser.add_argument(
+            "--keep-secret-env",
+            action="store_true",
+            help="pass AMPLIFY_CLIENT_SECRET on to CMD (by default CMD gets the token instead)",
+        )
         # dest "argv": "command" is the CLI's own, the name of the command chosen
         parser.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
 
@@ -130,7 +150,7 @@ class Exec(Command):
         if not argv:
             raise ConfigError(f"exec needs a command: {PROG} exec [--profile P] -- CMD [ARGS...]")
         token = token_for(load_profile(args.profile), args.min_valid)
-        env = child_environment(os.environ, token)
+        env = child_environment(os.environ, token, keep_secret=args.keep_secret_env)
         io.stdout.flush()  # what we wrote must come out before CMD writes
         io.stderr.flush()
         try:

@@ -9,8 +9,10 @@ Bounded: the whole exchange, retries and the answer's body included, ends within
 hold us forever), and at most ``MAX_ANSWER`` bytes of the answer are read (a token answer is a
 few kilobytes; an endless one would otherwise fill the memory).
 
-Proxies (HTTPS_PROXY, NO_PROXY) are honoured by httpx itself; the certificate authorities are
-the profile's CA file, else SSL_CERT_FILE, else httpx's own bundle.
+Proxies (HTTPS_PROXY, NO_PROXY) are honoured by httpx itself, except for this machine: a
+request to 127.0.0.1, ::1 or localhost (the one place plain http is allowed) never goes through
+a proxy, which would carry the secret in clear text off the machine. The certificate
+authorities are the profile's CA file, else SSL_CERT_FILE, else httpx's own bundle.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ BACKOFF = 0.5  # seconds before the second attempt, doubled after that
 RETRY_AFTER_CAP = 10.0
 MAX_ANSWER = 1 << 20  # bytes: a token answer is a few kilobytes
 _RETRIED_STATUS = frozenset({429, 500, 502, 503, 504})
+# httpx uses the client's own transport (None) for these, before any proxy of the environment.
+_NEVER_PROXIED: dict[str, httpx.BaseTransport | None] = {
+    "all://127.0.0.1": None,
+    "all://[::1]": None,
+    "all://localhost": None,
+}
 _PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY",
                     "all_proxy", "NO_PROXY", "no_proxy")  # fmt: skip
 
@@ -251,7 +259,9 @@ def _load_ca(path: str, what: str, fix: str) -> ssl.SSLContext:
 
 def _client(verify: ssl.SSLContext | bool, transport: httpx.BaseTransport | None) -> httpx.Client:
     try:
-        return httpx.Client(verify=verify, transport=transport, follow_redirects=False)
+        return httpx.Client(
+            verify=verify, transport=transport, follow_redirects=False, mounts=_NEVER_PROXIED
+        )
     except (ValueError, ImportError, httpx.InvalidURL) as exc:  # the proxy variables
         named = ", ".join(name for name in _PROXY_VARIABLES if os.environ.get(name))
         why = (

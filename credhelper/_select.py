@@ -35,9 +35,18 @@ def list_profiles() -> list[Profile]:
     return found
 
 
+# Set by `exec` in CMD's environment where it removed AMPLIFY_CLIENT_SECRET: the profile the
+# variables defined stays the one in use inside CMD (its cached token still serves), rather
+# than a stored profile taking its place unnoticed; only minting needs the secret.
+SECRET_WITHHELD = "AMPLIFY_CLIENT_SECRET_WITHHELD"  # noqa: S105 (a variable's name)
+
+
 def environment_defined() -> bool:
-    """Whether AMPLIFY_CLIENT_ID and AMPLIFY_CLIENT_SECRET define a profile."""
-    return bool(os.environ.get("AMPLIFY_CLIENT_ID") and os.environ.get("AMPLIFY_CLIENT_SECRET"))
+    """Whether AMPLIFY_CLIENT_ID and AMPLIFY_CLIENT_SECRET (or, inside `exec`, the mark that
+    exec withheld the secret) define a profile."""
+    env = os.environ
+    secret = env.get("AMPLIFY_CLIENT_SECRET") or env.get(SECRET_WITHHELD) == "1"
+    return bool(env.get("AMPLIFY_CLIENT_ID") and secret)
 
 
 def environment_profile() -> Profile:

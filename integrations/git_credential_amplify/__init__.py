@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["handle", "main", "run"]
 
 PROG = "git-credential-amplify"
-USAGE = f"usage: {PROG} [--profile P] get|store|erase\n"
+USAGE = f"usage: {PROG} [--profile P] [--verbose] get|store|erase\n"
 VERSION = "--version"  # not an operation git sends: the option, passed on as one
 
 
@@ -45,7 +45,7 @@ def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> i
     """Read the command line git built, then ``handle`` the operation it names."""
 
     def parsed_then_handled() -> int:
-        profile, action = _parse_argv(argv)
+        profile, action, verbose = _parse_argv(argv)
         if action is None:
             stdout.write(USAGE.encode())
             return 0
@@ -54,25 +54,35 @@ def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> i
 
             stdout.write(f"{PROG} {__version__}\n".encode())
             return 0
-        return handle(action, stdin, stdout, stderr, profile=profile)
+        return handle(action, stdin, stdout, stderr, profile=profile, verbose=verbose)
 
     return _reported(stderr, parsed_then_handled)
 
 
 def handle(
-    action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, profile: str | None = None
+    action: str,
+    stdin: BinaryIO,
+    stdout: BinaryIO,
+    stderr: TextIO,
+    profile: str | None = None,
+    verbose: bool = False,
 ) -> int:
     """Answer git's ``action`` request read from ``stdin``; the exit code.
 
     On failure nothing reaches stdout and one line reaches stderr, so git moves on to its next
-    helper or its prompt; each warning is one line on stderr too.
+    helper or its prompt; each warning is one line on stderr too. ``verbose`` (or
+    AMPLIFY_VERBOSE=1) says on stderr which profile answers, or why none does.
     """
     step = _ACTIONS.get(action)
     if step is None:
         return 0  # store, and (gitcredentials(7)) any operation we do not know: ignore it
 
     def answered() -> int:
-        stdout.write(step(read_request(stdin), profile))
+        request = read_request(stdin)
+        choice = serving_profile(request, profile)
+        if verbose or _verbose():
+            stderr.write(f"{PROG}: {choice.why}\n")
+        stdout.write(step(request, choice.profile))
         return 0
 
     return _reported(stderr, answered)
@@ -80,31 +90,32 @@ def handle(
 
 def _reported(stderr: TextIO, action: Callable[[], int]) -> int:
     # git shows our stderr: one line per failure, and the traceback only when asked for.
-    verbose = os.environ.get("AMPLIFY_VERBOSE") == "1"
-    return reported(PROG, stderr, action, verbose=verbose, details="set AMPLIFY_VERBOSE=1")
+    return reported(PROG, stderr, action, verbose=_verbose(), details="set AMPLIFY_VERBOSE=1")
 
 
-def _get(request: Request, name: str | None) -> bytes:
-    profile = serving_profile(request, name)
+def _verbose() -> bool:
+    return os.environ.get("AMPLIFY_VERBOSE") == "1"
+
+
+def _get(request: Request, profile: Profile | None) -> bytes:
     if profile is None:
         return b""  # not ours: git asks its next helper
     return format_answer(_answer(request, profile, get_token(profile)))
 
 
-def _erase(request: Request, name: str | None) -> bytes:
+def _erase(request: Request, profile: Profile | None) -> bytes:
     # git sends erase with the credential a server refused: drop the cached token only if it is
     # that one, so a stale refusal never throws away a newer token. Imported here: a get, the
     # path that must be quick, never needs the in-memory holder that forget_token also clears.
     from credhelper import forget_token
 
-    profile = serving_profile(request, name)
     for given in (request.password, request.credential):
         if profile is not None and given:
             forget_token(given, profile)
     return b""
 
 
-_ACTIONS: dict[str, Callable[[Request, str | None], bytes]] = {"get": _get, "erase": _erase}
+_ACTIONS: dict[str, Callable[[Request, Profile | None], bytes]] = {"get": _get, "erase": _erase}
 
 
 def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str, str]]:
@@ -130,17 +141,19 @@ def _answer(request: Request, profile: Profile, token: Token) -> list[tuple[str,
     return pairs
 
 
-def _parse_argv(argv: list[str]) -> tuple[str | None, str | None]:
-    """(profile, operation) from ``[--profile P] OPERATION``; (None, None) for --help,
-    (None, VERSION) for --version."""
-    profile, operations = None, []
+def _parse_argv(argv: list[str]) -> tuple[str | None, str | None, bool]:
+    """(profile, operation, verbose) from ``[--profile P] [--verbose] OPERATION``; no
+    operation (None) for --help, VERSION for --version."""
+    profile, operations, verbose = None, [], False
     args = iter(argv)
     for arg in args:
         if arg in ("-h", "--help"):
-            return None, None
+            return None, None, False
         if arg == "--version":
-            return None, VERSION
-        if arg in ("-p", "--profile"):
+            return None, VERSION, False
+        if arg in ("-v", "--verbose"):
+            verbose = True
+        elif arg in ("-p", "--profile"):
             profile = next(args, "")
         elif arg.startswith("--profile="):
             profile = arg.partition("=")[2]
@@ -152,4 +165,4 @@ def _parse_argv(argv: list[str]) -> tuple[str | None, str | None]:
             raise ConfigError(f"--profile needs a profile name; {USAGE.strip()}")
     if len(operations) != 1:
         raise ConfigError(f"expected one operation; {USAGE.strip()}")
-    return profile, operations[0]
+    return profile, operations[0], verbose

@@ -14,15 +14,15 @@ git applies helper lines in file order, so each run removes ours and adds them a
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import warnings
 
-from credhelper import ConfigError, is_loopback, load_profile
+from credhelper import ConfigError, load_profile
 from credhelper.commands import PROG, Command
 
 from . import settings
+from .hostrule import git_urls, normalise
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -42,8 +42,6 @@ if TYPE_CHECKING:
 
 HELPER = "amplify"
 OURS = "^(amplify( .*)?)?$"  # our values, "amplify ..." and the empty reset (git takes an ERE)
-_PORT = r"(:[0-9]{1,5})?"
-_HOST = re.compile(rf"[\w*-]+(\.[\w*-]+)*{_PORT}|\[[0-9A-Fa-f:.]+\]{_PORT}", re.ASCII)
 GIT_TIMEOUT = 30
 
 
@@ -96,8 +94,8 @@ class SetupGit(Command):
             "hosts",
             nargs="*",
             metavar="HOST",
-            help="git.example.com, *.example.com, host:port; http://127.0.0.1:port for a local "
-            "server",
+            help="git.example.com, *.example.com, host:port or https://host for https; "
+            "http://127.0.0.1:PORT for a local plain-http server (git's own URL forms: no path)",
         )
         parser.add_argument(
             "--unset", action="store_true", help="remove the lines (all, without HOST)"
@@ -105,7 +103,7 @@ class SetupGit(Command):
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         if args.unset:
-            return self._unset([_url(host) for host in args.hosts] or self._configured_urls(), io)
+            return self._unset(_urls(args.hosts) or self._configured_urls(), io)
         profile = load_profile(args.profile)
         if profile.from_environment:
             raise ConfigError("setup-git needs a stored profile: name one with --profile")
@@ -113,7 +111,7 @@ class SetupGit(Command):
         if not hosts:
             raise ConfigError(f"no host given, and profile {profile.name!r} lists none: name one")
         helper = f"{HELPER} --profile {profile.name}"  # profile names are shell-safe words
-        for url in [_url(host) for host in hosts]:
+        for url in _urls(hosts):
             key = f"credential.{url}.helper"
             self._git.remove_ours(key)
             self._git.add(key, "")
@@ -162,12 +160,14 @@ class SetupGit(Command):
             dest="git_hosts",
             action="append",
             metavar="HOST",
-            help="a host the git helper serves with this profile (repeatable, wildcards allowed)",
+            help="a host the git helper serves with this profile (repeatable): git.example.com, "
+            "*.example.com, host:port, https://host, http://127.0.0.1:PORT",
         )
         parser.add_argument(
             "--username",
             dest="git_username",
-            help="the user name git is given (default: the client id)",
+            help="the user name git is given (default: the client id); when several profiles "
+            "serve a host, the one whose user name git sends (https://NAME@host/) answers",
         )
 
     def login_settings(
@@ -187,22 +187,9 @@ def _is_ours(value: str) -> bool:
     return value.split(" ")[0] == HELPER
 
 
-def _url(host: str) -> str:
-    """git's URL for ``host``: https://HOST, or an http(s) URL given whole (http: loopback)."""
-    scheme, sep, netloc = host.partition("://")
-    if not sep:
-        scheme, netloc = "https", host
-    netloc = netloc.rstrip("/")
-    if scheme not in ("https", "http") or not netloc or not _HOST.fullmatch(netloc):
-        raise ConfigError(
-            f"bad host {host!r}: expected a name like git.example.com, *.example.com or host:port"
-        )
-    if scheme == "http" and not is_loopback(netloc):
-        raise ConfigError(
-            f"refusing {host!r}: tokens only travel over https (plain http is allowed for "
-            "127.0.0.1, ::1 and localhost only)"
-        )
-    return f"{scheme}://{netloc}"
+def _urls(hosts: list[str] | tuple[str, ...]) -> list[str]:
+    """The ``credential.<url>`` URLs git reads for ``hosts`` (hostrule's forms), each once."""
+    return list(dict.fromkeys(url for host in hosts for url in git_urls(normalise(host))))
 
 
 SETUP_GIT = SetupGit()

@@ -1,23 +1,48 @@
-"""Which profile answers git for a host: the one named, or the one whose git hosts list it."""
+"""Which profile answers git for a host: the one named, or the one whose git hosts list it.
+
+The answer comes with the reason for it, which the helper shows under --verbose (or
+AMPLIFY_VERBOSE=1): a helper that stays silent is otherwise impossible to tell from one that
+was never asked.
+"""
 
 from __future__ import annotations
 
-import re
 import warnings
 
 from credhelper import ConfigError, Profile, is_loopback, list_profiles, load_profile
 
 from . import settings
+from .hostrule import serves
 from .protocol import Request
 
 
-def serving_profile(request: Request, name: str | None) -> Profile | None:
-    """The profile that answers ``request``, or None when the request is not ours."""
+class Choice:
+    """The profile that answers a request (None: not ours, git asks its next helper), and why.
+    A plain class, as ``Request``: dataclasses alone would cost the cache-hit path 15 ms."""
+
+    __slots__ = ("profile", "why")
+
+    def __init__(self, profile: Profile | None, why: str) -> None:
+        self.profile, self.why = profile, why
+
+
+def serving_profile(request: Request, name: str | None) -> Choice:
+    """The profile that answers ``request``, or a Choice of none saying why not."""
+    url = f"{request.protocol}://{request.host}"
     if not _is_web_request(request):
-        return None
+        return Choice(None, f"not answering for {url}: tokens go to https, or to plain http "
+                            "on this machine (127.0.0.1, ::1, localhost) only")  # fmt: skip
+    if request.protocol == "http":
+        from .proxies import proxy_for  # plain http only: https never runs git config for it
+
+        proxy = proxy_for(request.host or "")
+        if proxy is not None:
+            return Choice(None, f"not answering for {url}: {proxy} would send it through a "
+                                "proxy, and the token in clear text with it; add the host to "
+                                "no_proxy, or use https")  # fmt: skip
     if name is not None:
-        return load_profile(name)  # git's URL-scoped config already chose the hosts
-    return _profile_for_host(request.host or "")
+        return _named(load_profile(name), request, url)
+    return _profile_for_host(request, url)
 
 
 def _is_web_request(request: Request) -> bool:
@@ -28,16 +53,45 @@ def _is_web_request(request: Request) -> bool:
     return request.protocol == "http" and is_loopback(request.host or "")
 
 
-def _profile_for_host(host: str) -> Profile | None:
-    """The stored profile that lists ``host``; an exact name wins over a wildcard, then the
-    first profile by name."""
-    found = [
-        ("*" in pattern, profile.name, profile)
-        for profile in list_profiles()
-        for pattern in _listed_hosts(profile)
-        if host_matches(pattern, host)
-    ]
-    return min(found, key=lambda item: item[:2])[2] if found else None
+def _named(profile: Profile, request: Request, url: str) -> Choice:
+    """The profile named on the command line, if it serves the host: a profile that lists hosts
+    serves those alone, so a helper line that is not scoped to a URL cannot hand its token to
+    another host (a submodule's, say); one that lists none serves what git's config sends."""
+    listed = settings.hosts(profile)
+    host = request.host or ""
+    if listed and not any(serves(pattern, request.protocol, host) for pattern in listed):
+        return Choice(None, f"not answering for {url}: profile {profile.name!r} lists its git "
+                            f"hosts ({', '.join(listed)}), and not this one")  # fmt: skip
+    return Choice(profile, f"profile {profile.name!r} (named on the command line) answers {url}")
+
+
+def _profile_for_host(request: Request, url: str) -> Choice:
+    """The profile that lists the host: one whose git user name is the one git sent (from the
+    URL, ``https://bot@host/``, or ``credential.<url>.username``), else an exact name before a
+    wildcard, then the first by name."""
+    found = sorted(
+        [
+            (not _is_users(profile, request.username), "*" in pattern, profile.name, profile)
+            for profile in list_profiles()
+            for pattern in _listed_hosts(profile)
+            if serves(pattern, request.protocol, request.host or "")
+        ],
+        key=lambda item: item[:3],
+    )
+    if not found:
+        return Choice(None, f"no profile lists {url} as a git host: add it with `login "
+                            "--git-host`, or name a profile in the helper line")  # fmt: skip
+    chosen = found[0][-1]
+    names = ", ".join(repr(name) for name in sorted({item[2] for item in found}))
+    how = "its git user name is the one git sent" if not found[0][0] else "first by name"
+    return Choice(chosen, f"profile {chosen.name!r} answers {url} ({how}; listed by {names})")
+
+
+def _is_users(profile: Profile, username: str | None) -> bool:
+    try:
+        return username is not None and settings.username(profile) == username
+    except ConfigError:
+        return False
 
 
 def _listed_hosts(profile: Profile) -> tuple[str, ...]:
@@ -47,17 +101,3 @@ def _listed_hosts(profile: Profile) -> tuple[str, ...]:
     except ConfigError as exc:
         warnings.warn(f"{exc}: skipped", stacklevel=2)
         return ()
-
-
-def host_matches(pattern: str, host: str) -> bool:
-    """Whether git's ``host`` (with any ``:port``) is one that ``pattern`` names.
-
-    As git's own URL matching (git-config(1), ``http.<url>.*``), so a pattern means the same
-    hosts here as in a URL-scoped ``credential.https://PATTERN.helper``: case-insensitive, a
-    port only matches the same port, and ``*`` stands for all or part of one name label:
-    ``*.example.com`` covers ``git.example.com`` but not ``a.b.example.com``.
-    """
-    if "*" not in pattern:
-        return pattern.lower() == host.lower()
-    regex = "[^.:]*".join(re.escape(part) for part in pattern.lower().split("*"))
-    return re.fullmatch(regex, host.lower()) is not None

@@ -2,7 +2,9 @@
 
 The core keeps them as the profile's ``settings["git"]`` (``{"hosts": [...], "username": ...}``)
 without reading them; this module checks them. The environment (CI) profile stores nothing:
-AMPLIFY_GIT_HOSTS lists its hosts (separated by spaces or commas).
+AMPLIFY_GIT_HOSTS lists its hosts (separated by spaces or commas). Hosts are read in the one
+form ``hostrule`` keeps, whatever form they were written in (a URL, upper case), so a list
+written before that rule keeps serving every host it named.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import os
 
 from credhelper import ConfigError, Profile
+
+from .hostrule import normalise
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,11 +25,14 @@ KEY = "git"  # this integration's name in Profile.settings
 def hosts(profile: Profile) -> tuple[str, ...]:
     """The host patterns ``profile`` serves (``*.example.com``, ``host:port``)."""
     if profile.from_environment:
-        return check_hosts(os.environ.get("AMPLIFY_GIT_HOSTS", "").replace(",", " ").split())
+        listed: object = os.environ.get("AMPLIFY_GIT_HOSTS", "").replace(",", " ").split()
+        where = "AMPLIFY_GIT_HOSTS"
+    else:
+        listed, where = _own(profile).get("hosts", ()), f"profile {profile.name!r}"
     try:
-        return check_hosts(_own(profile).get("hosts", ()))
+        return check_hosts(listed)
     except ConfigError as exc:
-        raise ConfigError(f"profile {profile.name!r}: {exc}") from exc
+        raise ConfigError(f"{where}: {exc}") from exc
 
 
 def username(profile: Profile) -> str:
@@ -37,17 +44,15 @@ def username(profile: Profile) -> str:
 
 
 def check_hosts(value: object) -> tuple[str, ...]:
-    if not isinstance(value, (list, tuple)) or not all(_is_host_pattern(h) for h in value):
+    """The patterns of a list of hosts, each once, in the form kept; ConfigError for a list
+    that is none, or names a host that git can never send."""
+    if not isinstance(value, (list, tuple)):
         raise ConfigError(f"bad git hosts {_shown(value)}: expected host names")
-    return tuple(value)
+    return tuple(dict.fromkeys(normalise(host) for host in value))
 
 
 def _own(profile: Profile) -> Mapping[str, object]:
     return profile.settings.get(KEY, {})
-
-
-def _is_host_pattern(value: object) -> bool:
-    return isinstance(value, str) and bool(value) and value.isprintable() and " " not in value
 
 
 def _shown(value: object) -> str:

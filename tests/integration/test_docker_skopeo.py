@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import amplify, console_script
+from support.proxy import RecordingProxy
 from support.registry import Registry, make_oci_image
 from support.require import need
 
@@ -107,6 +108,26 @@ def test_skopeo_pushes_and_pulls_with_the_credential_helper_only(registry, skope
 
     assert_secret_only_in_the_keyring(home, registry.folder)
     assert endpoint.token_requests == 1  # login's proof; registries take no token
+
+
+def test_a_proxy_never_carries_the_secret_to_a_loopback_registry(registry, skopeo_env, home, endpoint) -> None:
+    # The helper hands the client secret for a plain-http registry on this machine. skopeo (and
+    # Docker, both Go: net/http's proxy rule) never sends a request to a loopback host through
+    # a proxy, whatever the variables say; this pins it, so the helper need not second-guess it.
+    image = home / "image"
+    image.mkdir()
+    make_oci_image(image, "1", CONTENT)
+    assert amplify(skopeo_env, "login", "--profile", "agents", "--client-id", "test-client",
+                   "--base-url", endpoint.base_url, "--secret-stdin", stdin=SECRET).returncode == 0  # fmt: skip
+    assert amplify(skopeo_env, "setup-docker", "--profile", "agents", registry.host).returncode == 0
+    with RecordingProxy() as proxy:
+        names = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+        env = {**{k: v for k, v in skopeo_env.items() if "proxy" not in k.lower()},
+               **dict.fromkeys(names, proxy.url)}  # fmt: skip
+        pushed = skopeo(env, home, "copy", "--dest-tls-verify=false", f"oci:{image}:1",
+                        f"docker://{registry.host}/agents/proxied:1")  # fmt: skip
+    assert pushed.returncode == 0, pushed.stderr
+    assert proxy.seen == [] and not proxy.received(SECRET)
 
 
 def test_a_keycloak_service_account_logged_in_with_registry_pushes_and_pulls(

@@ -131,3 +131,22 @@ def test_without_a_token_cmd_never_runs(subprocess_env, home) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("amplify-credhelper: error: no profile 'default'")
     assert not marker.exists()
+
+
+def test_ci_mode_cmd_gets_no_secret_and_a_nested_call_serves_the_same_token(
+    endpoint, subprocess_env
+) -> None:
+    env = {**subprocess_env, "AMPLIFY_CLIENT_ID": "test-client",
+           "AMPLIFY_CLIENT_SECRET": "test-secret", "AMPLIFY_BASE_URL": endpoint.base_url}  # fmt: skip
+    nested = (
+        "import os, subprocess, sys; "
+        "print('AMPLIFY_CLIENT_SECRET' in os.environ); "
+        "done = subprocess.run([sys.argv[1], 'token'], capture_output=True, text=True); "
+        "print(done.stdout.strip() == os.environ['AMPLIFY_TOKEN'], done.returncode)"
+    )
+    cli = console_script("amplify-credhelper")
+    done = subprocess.run(exec_argv(sys.executable, "-c", nested, cli), env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "False\nTrue 0\n"
+    assert endpoint.token_requests == 1

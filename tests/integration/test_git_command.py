@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import amplify, console_script, login_argv
 from support.git_server import GitServer
+from support.proxy import RecordingProxy
 from support.require import need
 
 pytestmark = pytest.mark.integration
@@ -284,13 +285,14 @@ def test_setup_git_warns_about_a_general_helper_after_its_lines(git_env, endpoin
         (["--profile", "nope", "h.example.com"], "no profile 'nope'"),
         (
             ["bad host"],
-            "bad host 'bad host': expected a name like git.example.com, *.example.com or host:port",
+            "bad git host 'bad host': no blanks or control characters; expected git.example.com",
         ),
-        (["https://h.example.com/path"], "bad host 'https://h.example.com/path'"),
-        (["ftp://h.example.com"], "bad host 'ftp://h.example.com'"),
+        (["https://h.example.com/path"], "bad git host 'https://h.example.com/path': no path"),
+        (["ftp://h.example.com"], "bad git host 'ftp://h.example.com'"),
+        (["*.*"], "bad git host '*.*': a wildcard alone would hand the token to any host"),
         (
             ["http://git.example.com"],
-            "refusing 'http://git.example.com': tokens only travel over https",
+            "refusing git host 'http://git.example.com': tokens only travel over https",
         ),
         ([], "no host given, and profile 'default' lists none: name one"),
     ],
@@ -320,3 +322,104 @@ def test_the_installed_helper_imports_neither_keyring_nor_httpx_on_a_cache_hit(
     loaded = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "git_credential_amplify" in loaded
     assert not {m for m in loaded if m.split(".")[0] in ("keyring", "httpx", "filelock")}
+
+
+# -- where the token goes: host forms, a proxy, several profiles on one host (issue 19) -------
+
+
+@pytest.mark.parametrize("form", ["url", "ci"])
+def test_a_host_written_as_a_url_is_served_without_a_profile_in_the_helper_line(
+    git_env, endpoint, server, tmp_path, form
+) -> None:
+    # The URL form that setup-git --help shows, used where only the host list chooses the
+    # profile (credential.helper = amplify: the one way CI's variables serve git).
+    if form == "url":
+        login(git_env, endpoint, "--git-host", server.url + "/")
+        env = git_env
+    else:
+        env = {**git_env, "AMPLIFY_CLIENT_ID": "test-client", "AMPLIFY_CLIENT_SECRET": "test-secret",
+               "AMPLIFY_BASE_URL": endpoint.base_url, "AMPLIFY_GIT_HOSTS": server.url}  # fmt: skip
+    url = server.create_repository("listed.git")
+    done = git(env, "-c", "credential.helper=amplify", "clone", "-q", url, str(tmp_path / "w"))
+    assert done.returncode == 0, done.stderr
+    assert server.tokens_accepted() and set(server.tokens_accepted()) <= set(endpoint.issued)
+
+
+def test_setup_git_for_a_loopback_host_writes_the_http_section(git_env, endpoint, server, tmp_path) -> None:
+    login(git_env, endpoint, "--git-host", server.host)  # bare host:port, as 0.2.0 users wrote it
+    assert amplify(git_env, "setup-git").returncode == 0
+    sections = git(git_env, "config", "--global", "--get-regexp", r"credential\..*helper").stdout
+    assert f"credential.http://{server.host}.helper amplify --profile default" in sections
+    done = git(git_env, "clone", "-q", server.create_repository("s.git"), str(tmp_path / "w"))
+    assert done.returncode == 0, done.stderr
+
+
+def test_verbose_says_when_no_profile_lists_the_host(git_env, endpoint, server, tmp_path) -> None:
+    login(git_env, endpoint, "--git-host", "git.example.com")
+    url = server.create_repository("unlisted.git")
+    env = {**git_env, "AMPLIFY_VERBOSE": "1"}
+    done = git(env, "-c", "credential.helper=amplify", "clone", "-q", url, str(tmp_path / "w"))
+    assert done.returncode != 0
+    assert (
+        f"git-credential-amplify: no profile lists http://{server.host} as a git host" in done.stderr
+    )
+    verbose = git(git_env, "-c", "credential.helper=amplify --verbose", "clone", "-q", url,
+                  str(tmp_path / "v"))  # fmt: skip
+    assert "no profile lists" in verbose.stderr
+
+
+def proxied_clone(env, server, tmp_path, *config: str) -> tuple[subprocess.CompletedProcess[str], RecordingProxy]:
+    url = server.create_repository("p.git")
+    with RecordingProxy() as proxy:
+        settings = [arg.replace("PROXY", proxy.url) for arg in config]
+        env = {k: v.replace("PROXY", proxy.url) for k, v in env.items()}
+        done = git(env, *settings, "-c", "credential.helper=amplify --profile default --verbose",
+                   "clone", "-q", url, str(tmp_path / "w"))  # fmt: skip
+    return done, proxy
+
+
+@pytest.mark.parametrize(
+    ("variables", "config", "named"),
+    [
+        ({"http_proxy": "PROXY"}, (), "http_proxy"),
+        ({"ALL_PROXY": "PROXY"}, (), "ALL_PROXY"),
+        ({}, ("-c", "http.proxy=PROXY"), "http.proxy"),
+        ({"no_proxy": "example.com"}, ("-c", "http.proxy=PROXY"), "http.proxy"),
+    ],
+)
+def test_no_token_for_plain_http_that_a_proxy_carries(
+    git_env, endpoint, server, tmp_path, variables, config, named
+) -> None:
+    login(git_env, endpoint)
+    env = {**{k: v for k, v in git_env.items() if "proxy" not in k.lower()}, **variables}
+    done, proxy = proxied_clone(env, server, tmp_path, *config)
+    assert done.returncode != 0
+    assert proxy.seen, "git did not go through the proxy: the test proves nothing"
+    assert not proxy.received(endpoint.issued[0])
+    assert not any(h.lower().startswith("authorization") for h in proxy.headers)
+    assert f"{named} would send it through a proxy" in done.stderr
+    assert server.tokens_accepted() == []
+
+
+@pytest.mark.parametrize("config", [(), ("-c", "http.proxy=PROXY")])
+def test_no_proxy_for_the_host_lets_the_token_through_directly(
+    git_env, endpoint, server, tmp_path, config
+) -> None:
+    login(git_env, endpoint)
+    env = {**{k: v for k, v in git_env.items() if "proxy" not in k.lower()},
+           "http_proxy": "PROXY", "no_proxy": "127.0.0.1"}  # fmt: skip
+    done, proxy = proxied_clone(env, server, tmp_path, *config)
+    assert done.returncode == 0, done.stderr
+    assert proxy.seen == [] and server.tokens_accepted() == [endpoint.issued[0]] * len(server.tokens_accepted())
+
+
+@pytest.mark.parametrize(("user", "chosen"), [("bot-b@", 1), ("bot-a@", 0), ("", 0)])
+def test_the_user_in_the_url_picks_the_profile(git_env, endpoint, server, tmp_path, user, chosen) -> None:
+    for name in ("a", "b"):
+        login(git_env, endpoint, "--profile", name, "--git-host", server.url, "--username", f"bot-{name}")
+    url = server.create_repository("shared.git").replace("http://", f"http://{user}")
+    env = {**git_env, "AMPLIFY_VERBOSE": "1"}
+    done = git(env, "-c", "credential.helper=amplify", "clone", "-q", url, str(tmp_path / "w"))
+    assert done.returncode == 0, done.stderr
+    assert set(server.tokens_accepted()) == {endpoint.issued[chosen]}
+    assert f"profile {'ab'[chosen]!r} answers http://{server.host}" in done.stderr

@@ -70,7 +70,58 @@ def test_the_callers_environment_is_left_alone() -> None:
     assert base == {"HOME": "/h"}
 
 
+def test_the_long_lived_secret_is_withheld_from_cmd() -> None:
+    env = _exec.child_environment({"AMPLIFY_CLIENT_ID": "c", "AMPLIFY_CLIENT_SECRET": "s"}, token())
+    assert "AMPLIFY_CLIENT_SECRET" not in env
+    assert env["AMPLIFY_CLIENT_SECRET_WITHHELD"] == "1" and env["AMPLIFY_CLIENT_ID"] == "c"
+
+
+def test_keep_secret_passes_it_on_and_no_mark() -> None:
+    inherited = {"AMPLIFY_CLIENT_SECRET": "s", "AMPLIFY_CLIENT_SECRET_WITHHELD": "1"}
+    env = _exec.child_environment(inherited, token(), keep_secret=True)
+    assert env["AMPLIFY_CLIENT_SECRET"] == "s" and "AMPLIFY_CLIENT_SECRET_WITHHELD" not in env
+
+
+def test_without_a_secret_to_withhold_there_is_no_mark() -> None:
+    assert "AMPLIFY_CLIENT_SECRET_WITHHELD" not in _exec.child_environment({}, token())
+
+
 # -- running ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ci(endpoint, monkeypatch):
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "test-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "test-secret")
+    monkeypatch.setenv("AMPLIFY_BASE_URL", endpoint.base_url)
+    return endpoint
+
+
+@pytest.mark.parametrize(("option", "kept"), [((), False), (("--keep-secret-env",), True)])
+def test_ci_mode_cmd_gets_the_token_instead_of_the_secret(ci, execute, option, kept) -> None:
+    assert run_exec(*option, "--", "env").code == 0
+    [(_, env)] = execute.calls
+    assert env["AMPLIFY_TOKEN"] == ci.issued[0]
+    assert ("test-secret" in env.values()) is kept
+
+
+def test_inside_cmd_the_same_profile_serves_its_cached_token_and_cannot_mint(
+    ci, execute, monkeypatch, run_cli
+) -> None:
+    assert run_exec("--", "env").code == 0
+    [(_, env)] = execute.calls
+    monkeypatch.delenv("AMPLIFY_CLIENT_SECRET")  # now as CMD sees it
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET_WITHHELD", env["AMPLIFY_CLIENT_SECRET_WITHHELD"])
+    inside = run_cli("token")
+    assert (inside.code, inside.out) == (0, ci.issued[0] + "\n")  # not a stored profile's
+    refreshed = run_cli("token", "--refresh")
+    assert (refreshed.code, refreshed.out) == (1, "")
+    assert refreshed.err == (
+        "amplify-credhelper: error: AMPLIFY_CLIENT_SECRET was withheld from this program by "
+        "`amplify-credhelper exec`, so no new token can be minted here: use $AMPLIFY_TOKEN (good "
+        "until $AMPLIFY_TOKEN_EXPIRES_AT), or run exec with --keep-secret-env\n"
+    )
+    assert ci.token_requests == 1
 
 
 def test_exec_runs_cmd_with_the_cached_token_and_nothing_on_its_command_line(

@@ -13,7 +13,7 @@ import git_credential_amplify
 import keyring
 import pytest
 from git_credential_amplify import handle, run
-from git_credential_amplify.hosts import host_matches
+from git_credential_amplify.hostrule import host_matches
 from git_credential_amplify.protocol import MAX_LINE, format_answer, read_request
 from hypothesis import given
 from hypothesis import strategies as st
@@ -327,7 +327,7 @@ def test_the_command_line_names_the_profile(logged_in, argv: list[str]) -> None:
         (["get", "store"], "expected one operation"),
         (["--profile"], "--profile needs a profile name"),
         (["--profile=", "get"], "--profile needs a profile name"),
-        (["--verbose", "get"], "unknown option '--verbose'"),
+        (["--verbos", "get"], "unknown option '--verbos'"),
     ],
 )
 def test_a_bad_command_line_says_how_to_use_it(argv: list[str], problem: str) -> None:
@@ -336,14 +336,14 @@ def test_a_bad_command_line_says_how_to_use_it(argv: list[str], problem: str) ->
     assert out.getvalue() == b""
     assert err.getvalue() == (
         f"git-credential-amplify: error: {problem}; "
-        "usage: git-credential-amplify [--profile P] get|store|erase\n"
+        "usage: git-credential-amplify [--profile P] [--verbose] get|store|erase\n"
     )
 
 
 def test_help_prints_the_usage() -> None:
     out = io.BytesIO()
     assert run(["--help"], io.BytesIO(), out, io.StringIO()) == 0
-    assert out.getvalue() == b"usage: git-credential-amplify [--profile P] get|store|erase\n"
+    assert out.getvalue() == b"usage: git-credential-amplify [--profile P] [--verbose] get|store|erase\n"
 
 
 # -- host patterns and the answer format -----------------------------------------------------

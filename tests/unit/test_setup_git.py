@@ -92,7 +92,9 @@ def test_the_login_options_are_the_git_integrations_settings(setup_git, logged_i
 
 def test_a_bad_git_host_at_login_is_refused_before_any_request(setup_git, endpoint, memory_keyring) -> None:
     result = setup_git(*login_argv(endpoint, "--git-host", "a b"), stdin="test-secret")
-    assert (result.code, result.err) == (1, f"{ERROR}bad git hosts ['a b']: expected host names\n")
+    assert (result.code, result.err) == (1, (
+        f"{ERROR}bad git host 'a b': no blanks or control characters; expected git.example.com, "
+        "*.example.com, host:port, https://host or http://127.0.0.1:port\n"))  # fmt: skip
     assert endpoint.token_requests == 0
 
 
@@ -138,11 +140,13 @@ def test_unset_removes_only_its_own_lines(setup_git, git, logged_in) -> None:
     ("argv", "message"),
     [
         (["--profile", "nope", "h.example.com"], "no profile 'nope'"),
-        (["bad host"], "bad host 'bad host': expected a name like git.example.com, *.example.com or host:port"),
-        (["https://h.example.com/path"], "bad host 'https://h.example.com/path'"),
-        (["ftp://h.example.com"], "bad host 'ftp://h.example.com'"),
-        (["http://git.example.com"], "refusing 'http://git.example.com': tokens only travel over "
-                                     "https (plain http is allowed for 127.0.0.1, ::1 and localhost only)"),
+        (["bad host"], "bad git host 'bad host': no blanks or control characters"),
+        (["https://h.example.com/path"], "bad git host 'https://h.example.com/path': no path: git "
+                                         "matches host and port alone"),
+        (["ftp://h.example.com"], "bad git host 'ftp://h.example.com': expected an https:// or http:// host"),
+        (["http://git.example.com"], "refusing git host 'http://git.example.com': tokens only travel "
+                                     "over https (plain http is allowed for 127.0.0.1, ::1 and localhost only)"),
+        (["127.0.0.1:*"], "git host '127.0.0.1:*': git's URL matching has no wildcard port: name the port"),
         ([], "no host given, and profile 'default' lists none: name one"),
         (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper --help`)"),
     ],
@@ -152,6 +156,16 @@ def test_refuses_what_it_cannot_write(setup_git, git, logged_in, argv, message) 
     assert (result.code, result.out) == (1, "")
     assert result.err.startswith(ERROR + message) and result.err.count("\n") == 1
     assert git.entries == []
+
+
+def test_a_loopback_host_without_scheme_gets_both_sections(setup_git, git, logged_in) -> None:
+    # A bare host means https; on this machine it serves plain http too, so git's http
+    # request finds the helper in the credential.http://... section it reads.
+    assert setup_git("setup-git", "127.0.0.1:8080", "HTTPS://Git.Example.com/").code == 0
+    assert [k for k, v in git.entries if v == OURS] == [
+        "credential.https://127.0.0.1:8080.helper", "credential.http://127.0.0.1:8080.helper",
+        "credential.https://git.example.com.helper",
+    ]
 
 
 def test_plain_http_to_this_machine_is_written(setup_git, git, logged_in) -> None:
