@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 
-from credhelper import ConfigError, is_loopback
+from credhelper import ConfigError, host_matches, is_loopback
 
 _LABEL = re.compile(r"[a-z0-9_*-]+\Z")
 _IPV6 = re.compile(r"\[[0-9a-f:.]+\]\Z")
@@ -88,20 +88,6 @@ def serves(pattern: str, protocol: str | None, host: str) -> bool:
         netloc = pattern
         wanted = protocol == "https" or (protocol == "http" and is_loopback(pattern))
     return wanted and host_matches(netloc, host)
-
-
-def host_matches(pattern: str, host: str) -> bool:
-    """Whether git's ``host`` (with any ``:port``) is one that ``pattern`` names.
-
-    As git's own URL matching (git-config(1), ``http.<url>.*``), so a pattern means the same
-    hosts here as in a URL-scoped ``credential.https://PATTERN.helper``: case-insensitive, a
-    port only matches the same port, and ``*`` stands for all or part of one name label:
-    ``*.example.com`` covers ``git.example.com`` but not ``a.b.example.com``.
-    """
-    if "*" not in pattern:
-        return pattern.lower() == host.lower()
-    regex = "[^.:]*".join(re.escape(part) for part in pattern.lower().split("*"))
-    return re.fullmatch(regex, host.lower()) is not None
 
 
 def git_urls(pattern: str) -> list[str]:

@@ -13,14 +13,13 @@ import git_credential_amplify
 import keyring
 import pytest
 from git_credential_amplify import handle, run
-from git_credential_amplify.hostrule import host_matches
 from git_credential_amplify.protocol import MAX_LINE, format_answer, read_request
 from hypothesis import given
 from hypothesis import strategies as st
 from support.fake_keyring import LockedKeyring
 from support.token_endpoint import Fault
 
-from credhelper import CacheWarning, Token, config, get_token
+from credhelper import CacheWarning, Token, config, get_token, host_matches
 from credhelper._validate import make_profile
 
 HTTPS = b"protocol=https\nhost=git.example.com\n"
