@@ -188,6 +188,9 @@ def _secret_for(profile: Profile) -> str:
     return secret
 
 
+secret_for = _secret_for  # a revocation at logout (_revoke) authenticates as a mint does
+
+
 def _kept_key(path: str) -> str:
     from . import _assertion
 
