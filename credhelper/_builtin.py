@@ -134,11 +134,11 @@ class _Logout(_Switched):
         if args.all and environment_defined():
             chosen.insert(0, environment_profile())
         for profile in chosen:
-            from ._revoke import revoke_cached  # RFC 7009: the token dies before we forget it
+            from ._revoke import prepared  # RFC 7009: the login service forgets the token too
 
-            revoked = revoke_cached(profile)
+            revocation = prepared(profile)
             done = _forget_environment(profile) if profile.from_environment else _logout(profile)
-            io.stdout.write(f"{done}{f'; {revoked}' if revoked else ''}.\n")
+            io.stdout.write(f"{done}{f'; {revocation()}' if revocation else ''}.\n")
         if args.all and stored.broken:
             raise config.unusable(sorted(stored.broken))  # left in place: we cannot read them
         return 0

@@ -2,8 +2,10 @@
 handed back dies with the logout instead of living out its half hour.
 
 Best effort by design: one attempt, within ``DEADLINE`` seconds for the discovery document and
-the revocation together, and whatever happens the logout goes on; the caller prints what we
-return, which says exactly what happened. The token and the secret appear in no message.
+the revocation together, made once the logout has removed the token and the credentials
+(read just before), so a logout that fails changes nothing anywhere; whatever happens to the
+revocation, the logout stands. The caller prints what we return: exactly what happened. The
+token and the secret appear in no message.
 
 Where the secret may go: the revocation request carries the client authentication, so the
 endpoint named by the discovery document must be https (or plain http to this machine, as
@@ -23,6 +25,8 @@ from .errors import CredhelperError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .profiles import Profile
     from .tokens import Token
 
@@ -35,22 +39,44 @@ class _NotRevoked(Exception):
     """Why the revocation did not happen, in a few words (never the token or the secret)."""
 
 
-def revoke_cached(profile: Profile) -> str | None:
-    """Revoke ``profile``'s cached token; what happened, as a phrase, or None when there is no
-    cached token that is still valid (nothing to revoke, nothing to say)."""
+def prepared(profile: Profile) -> Callable[[], str] | None:
+    """What revokes ``profile``'s cached token once logout has removed it: a call that does it
+    and says what happened; None when no cached token is still valid (nothing to say).
+
+    The token and the credentials are read now, while they exist; the request waits until the
+    local removal succeeded, so a logout that fails changes nothing, not even at the login
+    service (a revoked token left in the cache would be served until it expires)."""
     token = cache.read(profile)
     if token is None or token.expires_in() <= 0:
         return None
+    from . import _core
+
+    try:
+        secret = _core.secret_for(profile)
+    except CredhelperError as exc:  # the keyring, the key file: said, and the logout goes on
+        said = _failed(exc, token)  # now: `exc` is gone once the except clause ends
+        return lambda: said
+    return lambda: _revoked(profile, token, secret)
+
+
+def _revoked(profile: Profile, token: Token, secret: str) -> str:
     ends = time.monotonic() + DEADLINE
-    until = f"the token stays valid until {_clock(token.expires_at)}"
     try:
         endpoint = _revocation_endpoint(profile, ends)
         if endpoint is None:
-            return f"{_NO_ENDPOINT}: {until}"
-        _revoke(profile, endpoint, token, ends)
+            return f"{_NO_ENDPOINT}: {_stays(token)}"
+        _revoke(profile, endpoint, token, secret, ends)
     except (_NotRevoked, CredhelperError) as exc:
-        return f"revocation failed ({_reason(exc)}): {until}"
+        return _failed(exc, token)
     return "token revoked"
+
+
+def _failed(exc: Exception, token: Token) -> str:
+    return f"revocation failed ({_reason(exc)}): {_stays(token)}"
+
+
+def _stays(token: Token) -> str:
+    return f"the token stays valid until {_clock(token.expires_at)}"
 
 
 def _revocation_endpoint(profile: Profile, ends: float) -> str | None:
@@ -105,11 +131,10 @@ def _shown_origin(origin: tuple[str, str, int]) -> str:
     return _printable(f"{scheme}://{host}:{port}", limit=120)
 
 
-def _revoke(profile: Profile, endpoint: str, token: Token, ends: float) -> None:
+def _revoke(profile: Profile, endpoint: str, token: Token, secret: str, ends: float) -> None:
     """One revocation request (RFC 7009 §2.1) with the profile's own client authentication."""
-    from . import _core, _http, oauth
+    from . import _http, oauth
 
-    secret = _core.secret_for(profile)
     form = [("token", token.access_token), ("token_type_hint", "access_token")]
     request = oauth.authenticated(profile, secret, endpoint, form)
     status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file,

@@ -166,3 +166,16 @@ def test_the_keyring_failing_is_a_reason_not_a_crash(run_cli, logged_in, memory_
     result = run_cli("logout")
     assert result.out.startswith(REMOVED + "revocation failed (no secret for profile 'default'")
     assert logged_in.revoked == []
+
+
+def test_a_logout_that_fails_locally_revokes_nothing(run_cli, logged_in, monkeypatch) -> None:
+    from credhelper import _saving
+    from credhelper.errors import ConfigError
+
+    def refuse(profile) -> None:
+        raise ConfigError("cannot write config.json: Read-only file system")
+
+    monkeypatch.setattr(_saving, "remove_profile", refuse)
+    result = run_cli("logout")
+    assert result.code == 1 and result.out == ""
+    assert logged_in.revoked == [] and "default" in config.load_all()
