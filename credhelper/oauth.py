@@ -75,7 +75,9 @@ def _key_auth(profile: Profile, pem: str, now: float | None) -> tuple[_Fields, _
     # Lazily import the signer: it loads PyJWT and cryptography, which only key profiles need.
     from . import _assertion
 
-    assertion = _assertion.sign(pem, profile.client_id, audience=profile.issuer, now=now)
+    assertion = _assertion.sign(
+        pem, profile.client_id, audience=profile.issuer, now=now, key_id=profile.key_id
+    )
     # RFC 7523 §2.2 names the assertion type; client_id is optional there, but servers
     # (Keycloak, oidc-provider) use it to find the client before they read the assertion.
     return [
