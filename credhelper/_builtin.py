@@ -222,5 +222,6 @@ def _imported(where: str) -> Command:
 
 BUILT_IN: Mapping[str, Command] = _Table(
     (_Token(), _Header(), _Env(), _Status(), _Logout()),
-    {"exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR", "completion": "_completion:COMPLETION"},
+    {"inspect": "_inspect:INSPECT", "exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR",
+     "completion": "_completion:COMPLETION"},  # fmt: skip
 )
