@@ -192,16 +192,17 @@ def _kind(key: PrivateKeyTypes) -> str:
 CLOCK_SKEW_NOTED = 10.0
 
 
-def clock_note(date: str | None, now: float | None = None) -> str | None:
-    """What to say of a refused assertion when the login service's clock (its ``Date`` header,
-    RFC 9110 §6.6.1) is more than CLOCK_SKEW_NOTED seconds from ours; None otherwise."""
-    from email.utils import parsedate_to_datetime
+def clock_note(date: str | None, described: str = "", now: float | None = None) -> str | None:
+    """What to say of a refused assertion when the clock may be at fault; None otherwise.
 
-    try:
-        theirs = parsedate_to_datetime(date or "").timestamp()
-    except (TypeError, ValueError, OverflowError, IndexError):
+    With a ``Date`` header (RFC 9110 §6.6.1) more than CLOCK_SKEW_NOTED seconds from our
+    clock: by how much. Without one (Keycloak sends none of its own; a proxy in front of it
+    usually adds one), when the refusal's ``described`` names the assertion's times."""
+    apart = _seconds_apart(date, time.time() if now is None else now)
+    if apart is None:
+        if any(words in described for words in _CLOCK_REFUSALS):
+            return "the assertion's times were refused: this machine's clock may be wrong; check it"
         return None
-    apart = (time.time() if now is None else now) - theirs
     if abs(apart) <= CLOCK_SKEW_NOTED:
         return None
     way = "ahead of" if apart > 0 else "behind"
@@ -210,3 +211,16 @@ def clock_note(date: str | None, now: float | None = None) -> str | None:
         f"header), and an assertion lives {LIFETIME} s by that clock: the clock may be wrong; "
         "synchronise it"
     )
+
+
+# Keycloak's descriptions of an assertion refused for its iat or exp (JWTClientValidator).
+_CLOCK_REFUSALS = ("Token is not active", "issued in the future", "issued too far in the past")
+
+
+def _seconds_apart(date: str | None, now: float) -> float | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return now - parsedate_to_datetime(date or "").timestamp()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None

@@ -123,7 +123,7 @@ def mint(profile: Profile, secret: str) -> Token:
         if profile.uses_key:  # a refused assertion may be a wrong clock's
             from ._assertion import clock_note
 
-            note = clock_note(seen.get("date"))
+            note = clock_note(seen.get("date"), str(exc))
             if note is not None:
                 raise CredentialsRejected(f"{exc}; {note}") from exc
         raise

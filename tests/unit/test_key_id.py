@@ -136,3 +136,23 @@ def test_a_refused_secret_says_nothing_of_clocks(run_cli, endpoint, memory_keyri
     result = run_cli("login", "--client-id", "test-client", "--base-url", endpoint.base_url,
                      "--secret-stdin", stdin="test-secret")  # fmt: skip
     assert result.code == 2 and "clock" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("description", "said"),
+    [
+        ("Token is not active", True),
+        ("Token was issued in the future", True),
+        ("Token was issued too far in the past", True),
+        ("Unable to load public key", False),
+    ],
+)
+def test_without_a_date_header_a_refusal_of_the_times_names_the_clock(
+    login, endpoint, description, said
+) -> None:
+    endpoint.faults.append(Fault(400, {"error": "invalid_client", "error_description": description},
+                                 headers={"Date": "not a date"}))  # fmt: skip
+    result = login()
+    assert result.code == 2 and result.err.count("\n") == 1
+    note = "; the assertion's times were refused: this machine's clock may be wrong; check it\n"
+    assert result.err.endswith(note) == said, result.err
