@@ -73,6 +73,7 @@ class TokenEndpoint(LoopbackServer):
             self.refusals: list[str] = []  # why each client assertion was refused
             self._seen_jtis: set[str] = set()
             self.revoked: list[str] = []  # tokens revoked (RFC 7009), by authenticated clients
+            self.discoveries = 0  # GETs of the discovery document
             # GET of the discovery document: None answers 404; a dict, its JSON (None values
             # replaced by this endpoint's URLs); a Fault, as scripted.
             self.discovery: object = {"issuer": None, "token_endpoint": None,
@@ -104,7 +105,7 @@ class TokenEndpoint(LoopbackServer):
 
     @property
     def token_requests(self) -> int:
-        return len(self.requests)
+        return sum(1 for request in self.requests if not request.get("revoke"))
 
     def revoke(self, form: dict, authorization: str | None) -> tuple[int, dict]:
         """RFC 7009 §2: the client authenticates as for a token; 200 whatever the token."""
@@ -217,6 +218,8 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            with endpoint._lock:
+                endpoint.discoveries += self.path == DISCOVERY_PATH
             fault = endpoint.discovery_answer() if self.path == DISCOVERY_PATH else None
             if fault is None:
                 return self._send(404, b'{"error":"not found"}', {})

@@ -32,6 +32,7 @@ def test_a_secret_profile_revokes_with_its_own_client_authentication(
 ) -> None:
     assert run_cli(*login_argv(endpoint, "--auth-method", method), stdin="test-secret").code == 0
     assert logout(run_cli).out == REMOVED + "token revoked.\n"
+    assert endpoint.discoveries == 1
     revocation = endpoint.requests[-1]
     assert revocation["revoke"] and endpoint.revoked == [endpoint.issued[0]]
     assert revocation["form"]["token_type_hint"] == "access_token"
@@ -69,9 +70,9 @@ def test_nothing_cached_says_nothing_of_revocation(run_cli, logged_in) -> None:
     from credhelper import cache
 
     cache.delete(config.load_all()["default"])
-    requests = logged_in.token_requests
+    requests = len(logged_in.requests)
     assert logout(run_cli).out == "Logged out: profile 'default' removed with its secret and cached token.\n"
-    assert logged_in.token_requests == requests  # not even the discovery document
+    assert len(logged_in.requests) == requests and logged_in.discoveries == 0  # no request at all
 
 
 @pytest.mark.parametrize(
