@@ -98,13 +98,16 @@ def no_passphrase(source: str) -> Callable[[], str]:
     return refuse
 
 
-def sign(pem: str, client_id: str, audience: str, now: float | None = None) -> str:
+def sign(
+    pem: str, client_id: str, audience: str, now: float | None = None, key_id: str | None = None
+) -> str:
     """A fresh client assertion for ``client_id`` (RFC 7523 §3): the client is both issuer and
     subject, the audience is the realm's issuer URL (one value: Keycloak refuses a list of
     several), and a new ``jti`` makes it single-use. ``pem`` comes from ``private_pem``, which
     validated it. The ``kid`` header names the key as Keycloak names an uploaded one, so a
     client that holds several keys (a rotation) checks the right one: without it, Keycloak
-    tries only the first."""
+    tries only the first. ``key_id`` replaces it: "" sends none, another text that one (a
+    client registered with a JWKS of its own key ids)."""
     source = f"the private key of client {client_id}"
     data = pem.encode("ascii", "replace")
     key = _signing_key(_load(data, source, no_passphrase(source), checked=True), source)
@@ -117,10 +120,11 @@ def sign(pem: str, client_id: str, audience: str, now: float | None = None) -> s
         "exp": issued + LIFETIME,
         "jti": str(uuid.uuid4()),
     }
-    return jwt.encode(claims, key, algorithm=_algorithm(key), headers={"kid": key_id(key)})
+    kid = computed_key_id(key) if key_id is None else key_id
+    return jwt.encode(claims, key, algorithm=_algorithm(key), headers={"kid": kid} if kid else None)
 
 
-def key_id(key: SigningKey) -> str:
+def computed_key_id(key: SigningKey) -> str:
     """Keycloak's id of the public half of ``key``: base64url(SHA-256(DER SubjectPublicKeyInfo)),
     unpadded (its KeyUtils.createKeyId). Axway's agent SDK sends the same ``kid``."""
     der = key.public_key().public_bytes(
@@ -181,3 +185,42 @@ def _kind(key: PrivateKeyTypes) -> str:
     if isinstance(key, ec.EllipticCurvePrivateKey):
         return f"EC {key.curve.name}"
     return type(key).__name__.removesuffix("PrivateKey").lstrip("_")
+
+
+# Beyond this, a refusal may well be the clock's: the Date header has one-second steps and
+# the answer takes its time to come, so a few seconds apart mean nothing.
+CLOCK_SKEW_NOTED = 10.0
+
+
+def clock_note(date: str | None, described: str = "", now: float | None = None) -> str | None:
+    """What to say of a refused assertion when the clock may be at fault; None otherwise.
+
+    With a ``Date`` header (RFC 9110 §6.6.1) more than CLOCK_SKEW_NOTED seconds from our
+    clock: by how much. Without one (Keycloak sends none of its own; a proxy in front of it
+    usually adds one), when the refusal's ``described`` names the assertion's times."""
+    apart = _seconds_apart(date, time.time() if now is None else now)
+    if apart is None:
+        if any(words in described for words in _CLOCK_REFUSALS):
+            return "the assertion's times were refused: this machine's clock may be wrong; check it"
+        return None
+    if abs(apart) <= CLOCK_SKEW_NOTED:
+        return None
+    way = "ahead of" if apart > 0 else "behind"
+    return (
+        f"this machine's clock is {abs(apart):.0f} s {way} the login service's (its Date "
+        f"header), and an assertion lives {LIFETIME} s by that clock: the clock may be wrong; "
+        "synchronise it"
+    )
+
+
+# Keycloak's descriptions of an assertion refused for its iat or exp (JWTClientValidator).
+_CLOCK_REFUSALS = ("Token is not active", "issued in the future", "issued too far in the past")
+
+
+def _seconds_apart(date: str | None, now: float) -> float | None:
+    from email.utils import parsedate_to_datetime
+
+    try:
+        return now - parsedate_to_datetime(date or "").timestamp()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None

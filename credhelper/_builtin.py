@@ -131,19 +131,36 @@ class _Logout(_Switched):
             raise ConfigError("logout takes --profile or --all, not both")
         stored = config.read()
         chosen = list(stored.profiles.values()) if args.all else [load_profile(args.profile)]
+        if args.all and environment_defined():
+            chosen.insert(0, environment_profile())
         for profile in chosen:
-            if profile.from_environment:
-                raise ConfigError(
-                    "the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile is not stored: "
-                    "unset them, or name a --profile"
-                )
-            _core.logout(profile)
-            io.stdout.write(
-                f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}.\n"
-            )
+            from ._revoke import prepared  # RFC 7009: the login service forgets the token too
+
+            revocation = prepared(profile)
+            done = _forget_environment(profile) if profile.from_environment else _logout(profile)
+            io.stdout.write(f"{done}{f'; {revocation()}' if revocation else ''}.\n")
         if args.all and stored.broken:
             raise config.unusable(sorted(stored.broken))  # left in place: we cannot read them
         return 0
+
+
+def _logout(profile: Profile) -> str:
+    _core.logout(profile)
+    return f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}"
+
+
+def _forget_environment(profile: Profile) -> str:
+    """The AMPLIFY_CLIENT_ID/_SECRET profile has nothing stored but its cached token."""
+    from . import cache
+
+    try:
+        cache.delete(profile)
+    except OSError as exc:
+        raise ConfigError(f"cannot remove {cache.path(profile)}: {exc.strerror or exc}") from exc
+    return (
+        "Logged out: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile's cached token removed "
+        "(the variables stay set)"
+    )
 
 
 def _removed_with(profile: Profile) -> str:
@@ -205,5 +222,6 @@ def _imported(where: str) -> Command:
 
 BUILT_IN: Mapping[str, Command] = _Table(
     (_Token(), _Header(), _Env(), _Status(), _Logout()),
-    {"exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR", "completion": "_completion:COMPLETION"},
+    {"inspect": "_inspect:INSPECT", "exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR",
+     "completion": "_completion:COMPLETION"},  # fmt: skip
 )

@@ -115,8 +115,18 @@ def mint(profile: Profile, secret: str) -> Token:
 
     _log.debug("minting a token for profile %s at %s", profile.name, profile.token_endpoint)
     request = oauth.build_token_request(profile, secret)
-    status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file)
-    return oauth.parse_token_response(status, body, auth_method=profile.auth_method)
+    seen: dict[str, str] = {}
+    status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file, seen=seen)
+    try:
+        return oauth.parse_token_response(status, body, auth_method=profile.auth_method)
+    except CredentialsRejected as exc:
+        if profile.uses_key:  # a refused assertion may be a wrong clock's
+            from ._assertion import clock_note
+
+            note = clock_note(seen.get("date"), str(exc))
+            if note is not None:
+                raise CredentialsRejected(f"{exc}; {note}") from exc
+        raise
 
 
 def login(profile: Profile, secret: str) -> Token:
@@ -197,6 +207,9 @@ def _secret_for(profile: Profile) -> str:
             f"of another profile of this client overwrote it): run {login} again"
         )
     return secret
+
+
+secret_for = _secret_for  # a revocation at logout (_revoke) authenticates as a mint does
 
 
 def _kept_key(path: str) -> str:

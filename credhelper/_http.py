@@ -60,27 +60,41 @@ def send(
     ca_file: str | None = None,
     deadline: float | None = None,
     transport: httpx.BaseTransport | None = None,
+    attempts: int = ATTEMPTS,
+    seen: dict[str, str] | None = None,
 ) -> tuple[int, bytes]:
-    """POST ``request``; the final status and body, or LoginServiceError when none came
-    within ``deadline`` seconds (``DEADLINE`` when not given)."""
+    """POST ``request`` (GET when it has no form); the final status and body, or
+    LoginServiceError when none came within ``deadline`` seconds (``DEADLINE`` when not
+    given). ``seen``, when given, receives the final answer's headers (names in lower case)."""
     seconds = DEADLINE if deadline is None else deadline
     url, verify = _url(request.url), tls_context(ca_file)
     with _Watchdog(seconds) as watchdog, _client(verify, transport) as client:
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(1, attempts + 1):
             outcome = _attempt(client, url, request, timeout, watchdog)
             if not isinstance(outcome, _Failure):
-                return outcome
+                if seen is not None:
+                    seen.update(outcome[2])
+                return outcome[:2]
             pause = _pause(attempt, outcome.retry_after)
-            if attempt == ATTEMPTS or pause >= watchdog.left():
+            if attempt == attempts or pause >= watchdog.left():
                 break
             # A person waiting at a terminal sees why it takes long, without --verbose.
             _log.notice("login service: %s; retrying in %.1f s (attempt %d of %d)",
-                        outcome, pause, attempt + 1, ATTEMPTS)  # fmt: skip
+                        outcome, pause, attempt + 1, attempts)  # fmt: skip
             time.sleep(pause)
-    raise LoginServiceError(
+    raise NoAnswer(
         f"no token from the login service at {request.url} after {attempt} attempt(s): "
-        f"{outcome}; check the network and the URL, or try again later"
+        f"{outcome}; check the network and the URL, or try again later",
+        reason=str(outcome),
     )
+
+
+class NoAnswer(LoginServiceError):
+    """No usable answer within the deadline; ``reason`` says why in a few words."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class _Failure:
@@ -112,22 +126,24 @@ def _attempt(
     request: TokenRequest,
     timeout: float,
     watchdog: _Watchdog,
-) -> tuple[int, bytes] | _Failure:
+) -> tuple[int, bytes, dict[str, str]] | _Failure:
     # Each read waits at most what is left of the deadline; the watchdog covers the rest.
     limit = httpx.Timeout(min(timeout, max(watchdog.left(), 0.1)))
     # RFC 9110 §12.5.3: identity asks for no compression, so the size cap counts real bytes.
     headers = {**dict(request.headers), "Accept-Encoding": "identity"}
     form, trace = dict(request.form), {"trace": watchdog.trace}
+    method = "POST" if form else "GET"  # GET: a discovery document (_revoke)
     try:
         with client.stream(
-            "POST", url, data=form, headers=headers, timeout=limit, extensions=trace
+            method, url, data=form or None, headers=headers, timeout=limit, extensions=trace
         ) as response:
-            _log.debug("POST %s: HTTP %d", request.url, response.status_code)
+            _log.debug("%s %s: HTTP %d", method, request.url, response.status_code)
             if response.status_code in _RETRIED_STATUS:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 return _Failure(f"HTTP {response.status_code}", retry_after)
             _refuse_redirect(response)
-            return response.status_code, _read_body(response, watchdog)
+            body = _read_body(response, watchdog)
+            return response.status_code, body, {k.lower(): v for k, v in response.headers.items()}
     except httpx.HTTPError as exc:
         if watchdog.left() <= 0:
             return _Failure(f"no complete answer within {watchdog.seconds:g} s")

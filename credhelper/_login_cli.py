@@ -118,6 +118,12 @@ def _add_credential_options(parser: CommandParser) -> None:
         help="read the key file's passphrase from stdin (else a hidden prompt asks for it)",
     )
     parser.add_argument(
+        "--key-id",
+        metavar="KID",
+        help="the key id (kid) assertions name: 'none' sends none, 'computed' Keycloak's own "
+        "id of the key (the default)",
+    )
+    parser.add_argument(
         "--keep-key-file",
         action="store_true",
         help="read the key from its file at each token instead of keeping it in the keyring "
@@ -197,15 +203,30 @@ def _credential_fields(args: argparse.Namespace, existing: Profile | None) -> di
         if args.auth_method is not None:
             raise ConfigError("--auth-method is for secrets: a key is always sent as an assertion")
         key_file = os.path.abspath(args.key_file) if args.keep_key_file else None
-        return {"auth_method": "key", "key_file": key_file}
-    if args.keep_key_file or args.key_passphrase_stdin:
-        raise ConfigError("--keep-key-file and --key-passphrase-stdin go with --key-file")
+        return {"auth_method": "key", "key_file": key_file, **_key_id_field(args.key_id)}
+    if args.keep_key_file or args.key_passphrase_stdin or args.key_id is not None:
+        raise ConfigError(
+            "--keep-key-file, --key-passphrase-stdin and --key-id go with --key-file"
+        )
     if existing is not None and existing.uses_key and args.auth_method is None:
         raise ConfigError(
             f"profile {existing.name!r} uses a private key: log in with --key-file PATH "
             "(or give --auth-method basic or post to use a secret from now on)"
         )
-    return {"key_file": None}
+    return {"key_file": None, "key_id": None}
+
+
+# --key-id's words for "no kid" and "Keycloak's computed kid"; a profile stores "" and null.
+_KEY_ID_WORDS: dict[str, str | None] = {"none": "", "computed": None}
+
+
+def _key_id_field(given: str | None) -> dict[str, object]:
+    """The profile's key id as --key-id changes it; without it, the stored one stays."""
+    if given is None:
+        return {}
+    if not given or not given.isprintable():
+        raise ConfigError("--key-id needs a key id of printable characters, 'none' or 'computed'")
+    return {"key_id": _KEY_ID_WORDS.get(given, given)}
 
 
 def _read_key(args: argparse.Namespace, io: Streams) -> str:

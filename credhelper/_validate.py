@@ -91,7 +91,9 @@ def make_profile(**fields: object) -> Profile:
 
 
 _TEXT = ("client_id", "env", "auth_method")
-_OPTIONAL_TEXT = ("base_url", "realm", "token_url", "platform_url", "ca_file", "key_file")
+_OPTIONAL_TEXT = ("base_url", "realm", "token_url", "platform_url", "ca_file", "key_file",
+                  "key_id")  # fmt: skip
+MAX_KEY_ID = 256  # a JWS header value (RFC 7515 §4.1.4); Keycloak's own are 43 characters
 
 
 def _check_text(profile: Profile) -> None:
@@ -117,6 +119,10 @@ def _check_numbers(profile: Profile) -> None:
 def _check_key_file(profile: Profile) -> None:
     if profile.key_file is not None and not profile.uses_key:
         raise ConfigError("a key file goes with auth method 'key' only")
+    if profile.key_id is not None and not profile.uses_key:
+        raise ConfigError("a key id goes with auth method 'key' only")
+    if profile.key_id is not None and len(profile.key_id) > MAX_KEY_ID:
+        raise ConfigError(f"bad key id {_shown(profile.key_id)}: at most {MAX_KEY_ID} characters")
     key_file = profile.key_file
     if key_file is not None and not os.path.isabs(key_file):
         raise ConfigError(f"bad key file {key_file!r}: expected an absolute path")

@@ -46,13 +46,20 @@ class TokenRequest(Record):
 def build_token_request(profile: Profile, secret: str, now: float | None = None) -> TokenRequest:
     """The token request for ``profile``; ``secret`` is its client secret or, for auth method
     'key', its private key (PEM), which signs a fresh client assertion."""
-    form = [("grant_type", "client_credentials")]
-    headers = [("Accept", "application/json")]
+    return authenticated(profile, secret, profile.token_endpoint,
+                         [("grant_type", "client_credentials")], now)  # fmt: skip
+
+
+def authenticated(
+    profile: Profile, secret: str, url: str, form: _Fields, now: float | None = None
+) -> TokenRequest:
+    """A POST of ``form`` to ``url`` with ``profile``'s client authentication, as the token
+    request carries it (RFC 7009 §2.1 asks the same of a revocation request)."""
     extra_form, extra_headers = _CLIENT_AUTH[profile.auth_method](profile, secret, now)
     return TokenRequest(
-        url=profile.token_endpoint,
+        url=url,
         form=tuple(form + extra_form),
-        headers=tuple(headers + extra_headers),
+        headers=(("Accept", "application/json"), *extra_headers),
     )
 
 
@@ -68,7 +75,9 @@ def _key_auth(profile: Profile, pem: str, now: float | None) -> tuple[_Fields, _
     # Lazily import the signer: it loads PyJWT and cryptography, which only key profiles need.
     from . import _assertion
 
-    assertion = _assertion.sign(pem, profile.client_id, audience=profile.issuer, now=now)
+    assertion = _assertion.sign(
+        pem, profile.client_id, audience=profile.issuer, now=now, key_id=profile.key_id
+    )
     # RFC 7523 §2.2 names the assertion type; client_id is optional there, but servers
     # (Keycloak, oidc-provider) use it to find the client before they read the assertion.
     return [

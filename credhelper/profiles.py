@@ -49,6 +49,9 @@ class Profile(Record):
     timeout: float = 10.0  # seconds, for connecting and for each read
     ca_file: str | None = None  # a private certificate authority's PEM bundle
     key_file: str | None = None  # a kept private key file, read at each mint instead of the keyring
+    # The `kid` a key profile's assertions name: None, the id Keycloak computes for an uploaded
+    # key; "" none at all; else this one (a client registered with its own JWKS).
+    key_id: str | None = None
     settings: Mapping[str, Mapping[str, object]] = NO_SETTINGS
     from_environment: bool = False
 

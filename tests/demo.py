@@ -30,7 +30,8 @@ STEPS = [
     ("variables for eval", ["env"], ""),
     ("the official CLI's JSON shape, for jq", ["token", "--json"], ""),
     ("what is stored, without secrets", ["status"], ""),
-    ("forget everything", ["logout"], ""),
+    ("what the cached token says, never the token", ["inspect"], ""),
+    ("forget everything, and revoke the token", ["logout"], ""),
 ]
 
 

@@ -19,6 +19,7 @@ def test_the_demo_runs_every_command_with_one_token_request() -> None:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     done = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.count("$ amplify-credhelper ") == 7
+    assert done.stdout.count("$ amplify-credhelper ") == 8
+    assert "; token revoked.\n" in done.stdout and "(a JWT)\n" in done.stdout
     assert "X-Axway-Tenant-Id: 652605300303530\n" in done.stdout
     assert done.stdout.endswith("token requests made: 1 (the login's token served every command after it)\n")

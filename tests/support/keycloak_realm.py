@@ -29,6 +29,7 @@ LIFESPAN = 60  # seconds: the realm's access-token lifespan (Amplify documents 1
 SHORT_LIFESPAN = 10  # seconds: one client's own lifespan, to watch renewal without minutes
 # A secret with every character that form and Basic encoding must survive (RFC 6749 §2.3.1).
 ODD_SECRET = "a:b+c/d%e&f=g h-é-ключ-🔑"
+OWN_KID = "own-kid-sa/2026-12"  # the key id own-kid-sa's JWKS gives its key
 
 Key = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -115,6 +116,7 @@ class Realm:
             "jwks-url-sa": _rsa(),
             "two-keys-sa/1": _rsa(),
             "two-keys-sa/2": _rsa(),
+            "own-kid-sa": _rsa(),
         }
         realm.url_jwks = {"keys": [jwk(realm.keys["jwks-url-sa"])]}
         return realm
@@ -152,6 +154,8 @@ class Realm:
             ("two-keys-sa", _jwks_string(two)),
             # Its one key has no kid, so an assertion that names its key finds none.
             ("jwks-no-kid-sa", _jwks_string({"keys": [_without_kid(jwk(k["jwks-rsa-sa"]))]})),
+            # Its JWKS names its key with an id of its own, not the one Keycloak would compute.
+            ("own-kid-sa", _jwks_string({"keys": [jwk(k["own-kid-sa"], OWN_KID)]})),
         ]  # fmt: skip
 
     def _secret_client(self, client_id: str) -> dict[str, Any]:

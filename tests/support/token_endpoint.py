@@ -28,6 +28,8 @@ else:  # run as a script, or imported with this folder on sys.path (demo, benchm
 
 REALM_PATH = "/auth/realms/Broker"
 TOKEN_PATH = REALM_PATH + "/protocol/openid-connect/token"
+REVOKE_PATH = REALM_PATH + "/protocol/openid-connect/revoke"
+DISCOVERY_PATH = REALM_PATH + "/.well-known/openid-configuration"
 ORG_ID = 652605300303530
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 300
@@ -70,6 +72,24 @@ class TokenEndpoint(LoopbackServer):
             self.issued: list[str] = []
             self.refusals: list[str] = []  # why each client assertion was refused
             self._seen_jtis: set[str] = set()
+            self.revoked: list[str] = []  # tokens revoked (RFC 7009), by authenticated clients
+            self.discoveries = 0  # GETs of the discovery document
+            # GET of the discovery document: None answers 404; a dict, its JSON (None values
+            # replaced by this endpoint's URLs); a Fault, as scripted.
+            self.discovery: object = {"issuer": None, "token_endpoint": None,
+                                      "revocation_endpoint": None}  # fmt: skip
+
+    def discovery_answer(self) -> Fault | None:
+        document = self.discovery
+        if not isinstance(document, dict):
+            return document  # type: ignore[return-value]
+        own = {"issuer": self.issuer, "token_endpoint": self.token_url,
+               "revocation_endpoint": self.revocation_url}  # fmt: skip
+        return Fault(200, {k: own.get(k) if v is None else v for k, v in document.items()})
+
+    @property
+    def revocation_url(self) -> str:
+        return self.base_url + REVOKE_PATH
 
     @property
     def base_url(self) -> str:
@@ -85,7 +105,17 @@ class TokenEndpoint(LoopbackServer):
 
     @property
     def token_requests(self) -> int:
-        return len(self.requests)
+        return sum(1 for request in self.requests if not request.get("revoke"))
+
+    def revoke(self, form: dict, authorization: str | None) -> tuple[int, dict]:
+        """RFC 7009 §2: the client authenticates as for a token; 200 whatever the token."""
+        with self._lock:
+            self.requests.append({"form": form, "authorization": authorization, "revoke": True})
+        if self._authenticated_client(form, authorization) is None:
+            return 401, {"error": "invalid_client", "error_description": "Invalid client"}
+        with self._lock:
+            self.revoked.append(form.get("token", ""))
+        return 200, {}
 
     def answer(self, form: dict, authorization: str | None) -> tuple[int, dict]:
         with self._lock:
@@ -187,10 +217,31 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            with endpoint._lock:
+                endpoint.discoveries += self.path == DISCOVERY_PATH
+            fault = endpoint.discovery_answer() if self.path == DISCOVERY_PATH else None
+            if fault is None:
+                return self._send(404, b'{"error":"not found"}', {})
+            return self._scripted(fault)
+
+        def _scripted(self, fault: Fault) -> None:
+            time.sleep(fault.delay)
+            if fault.close:
+                self.close_connection = True
+                self.connection.shutdown(2)
+                return None
+            body = (
+                fault.body
+                if isinstance(fault.body, bytes)
+                else json.dumps(fault.body or {}).encode()
+            )
+            return self._send(fault.status, body, fault.headers)
+
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode()
-            if self.path != TOKEN_PATH:
+            if self.path not in (TOKEN_PATH, REVOKE_PATH):
                 return self._send(404, b'{"error":"not found"}', {})
             form = {k: v[0] for k, v in parse_qs(raw).items()}
             with endpoint._lock:
@@ -203,22 +254,15 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
                         "fault": True,
                     }
                 )
-                time.sleep(fault.delay)
-                if fault.close:
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return None
-                body = (
-                    fault.body
-                    if isinstance(fault.body, bytes)
-                    else json.dumps(fault.body or {}).encode()
-                )
-                return self._send(fault.status, body, fault.headers)
-            status, answer = endpoint.answer(form, self.headers.get("Authorization"))
+                return self._scripted(fault)
+            answering = endpoint.revoke if self.path == REVOKE_PATH else endpoint.answer
+            status, answer = answering(form, self.headers.get("Authorization"))
             return self._send(status, json.dumps(answer).encode(), {})
 
         def _send(self, status: int, body: bytes, headers: dict) -> None:
-            self.send_response(status)
+            headers = dict(headers)
+            self.send_response_only(status)  # a scripted Date header replaces the true one
+            self.send_header("Date", headers.pop("Date", None) or self.date_time_string())
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             for name, value in headers.items():

@@ -153,8 +153,9 @@ def test_logout_removes_secret_token_and_profile(run_cli, logged_in, memory_keyr
     result = run_cli("logout")
     assert (result.code, result.out) == (
         0,
-        "Logged out: profile 'default' removed with its secret and cached token.\n",
+        "Logged out: profile 'default' removed with its secret and cached token; token revoked.\n",
     )
+    assert logged_in.revoked == [logged_in.issued[0]]
     assert memory_keyring.entries == {} and config.load_all() == {}
     assert run_cli("token").code == 1
 
@@ -245,13 +246,22 @@ def test_status_of_one_profile_and_the_ci_profile_first(run_cli, logged_in, monk
     ]
 
 
-def test_logout_of_the_ci_profile_is_refused(run_cli, monkeypatch) -> None:
-    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "ci-client")
-    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "ci-secret")
+def test_logout_of_the_ci_profile_revokes_and_forgets_its_cached_token(
+    run_cli, endpoint, monkeypatch
+) -> None:
+    from credhelper import cache, load_profile
+
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "test-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "test-secret")
+    monkeypatch.setenv("AMPLIFY_BASE_URL", endpoint.base_url)
+    assert run_cli("token").code == 0
     result = run_cli("logout")
-    assert (result.code, result.err) == (1, (
-        "amplify-credhelper: error: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile is not "
-        "stored: unset them, or name a --profile\n"))  # fmt: skip
+    assert (result.code, result.out) == (0, (
+        "Logged out: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile's cached token removed "
+        "(the variables stay set); token revoked.\n"))  # fmt: skip
+    assert endpoint.revoked == endpoint.issued and cache.read(load_profile()) is None
+    again = run_cli("logout")  # nothing cached: nothing to revoke, nothing said of it
+    assert again.out.endswith("(the variables stay set).\n") and len(endpoint.revoked) == 1
 
 
 def test_no_command_prints_the_help_and_exits_1(run_cli) -> None:

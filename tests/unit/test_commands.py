@@ -56,8 +56,8 @@ def test_the_full_help_lists_built_in_and_integration_commands(monkeypatch) -> N
     result = run("--help", integrations=[Echo(), SetupGit()])
     assert result.code == 0 and result.err == ""
     listed = re.findall(r"^    (\S+)", result.out, re.MULTILINE)
-    assert listed == ["login", "token", "header", "env", "status", "logout", "exec", "doctor",
-                      "completion", "setup-echo", "setup-git"]  # fmt: skip
+    assert listed == ["login", "token", "header", "env", "status", "logout", "inspect", "exec",
+                      "doctor", "completion", "setup-echo", "setup-git"]  # fmt: skip
     assert "\n              make git ask amplify-credhelper for tokens for some hosts" in result.out
     assert "exit codes:\n  0  success\n  1  usage or configuration error (unknown" in result.out
     assert "  4  no usable keyring (none available, locked, or refused)\n" in result.out
@@ -155,9 +155,9 @@ def test_the_cache_hit_builds_no_parser_and_loads_no_integration(logged_in, entr
 def test_every_built_in_command_is_a_command_under_its_own_name() -> None:
     from credhelper._builtin import BUILT_IN
 
-    assert list(BUILT_IN) == ["token", "header", "env", "status", "logout", "exec", "doctor",
-                              "completion"]  # fmt: skip
+    assert list(BUILT_IN) == ["token", "header", "env", "status", "logout", "inspect", "exec",
+                              "doctor", "completion"]  # fmt: skip
     assert all(isinstance(c, Command) and c.name == n for n, c in BUILT_IN.items())
-    assert "nothing" not in BUILT_IN and len(BUILT_IN) == 8
+    assert "nothing" not in BUILT_IN and len(BUILT_IN) == 9
     with pytest.raises(KeyError):
         BUILT_IN["nothing"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 
@@ -17,8 +18,8 @@ from credhelper import _completion, cli, config
 from credhelper._validate import make_profile
 from credhelper.commands import Command, CommandParser, Streams
 
-EVERY_BUILT_IN = ("login", "token", "header", "env", "status", "logout", "exec", "doctor",
-                  "completion")  # fmt: skip
+EVERY_BUILT_IN = ("login", "token", "header", "env", "status", "logout", "inspect", "exec",
+                  "doctor", "completion")  # fmt: skip
 
 
 def save_profiles(*names: str) -> None:
@@ -66,6 +67,7 @@ def test_each_script_knows_every_command_and_asks_for_profile_names(run_cli, she
         assert command in result.out
     assert "amplify-credhelper completion --profiles" in result.out
     assert "--min-valid" in result.out and "--git-host" in result.out and "--registry" in result.out
+    assert "--key-id" in result.out
     assert "--profiles" not in result.out.replace("completion --profiles", "")  # stays hidden
 
 
@@ -119,3 +121,10 @@ def test_the_token_commands_never_load_shtab_or_the_new_commands(logged_in) -> N
                           timeout=60, env=dict(os.environ), check=False)  # fmt: skip
     assert (done.returncode, done.stdout, done.stderr) == (0, "[]\n", "")
     assert logged_in.token_requests == 1  # each a cache hit on the login's token
+
+
+def test_bash_offers_inspect_its_json_switch_and_login_key_id(run_cli) -> None:
+    script = run_cli("completion", "bash").out
+    assert re.search(r"_shtab_amplify_credhelper_inspect_option_strings=\([^)]* --json[ )]", script)
+    assert re.search(r"_shtab_amplify_credhelper_login_option_strings=\([^)]* --key-id ", script)
+    assert "_shtab_amplify_credhelper_inspect___profile_COMPGEN=" in script  # profile names

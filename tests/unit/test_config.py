@@ -214,7 +214,9 @@ def test_logout_all_leaves_what_it_cannot_read_and_says_so(run_cli, logged_in) -
     add_entry("bad", '{"client_id": 5}')
     result = run_cli("logout", "--all")
     assert result.code == 1
-    assert result.out == "Logged out: profile 'default' removed with its secret and cached token.\n"
+    assert result.out == (
+        "Logged out: profile 'default' removed with its secret and cached token; token revoked.\n"
+    )
     assert result.err == f"{ERROR}profile 'bad' in {config.path()} cannot be used: fix or remove it\n"
     assert list(stored_json()["profiles"]) == ["bad"]
 
