@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 MAX_MIN_VALID = 86400  # a day: far more than any access token lives
 EPILOG = """\
-CMD gets AMPLIFY_TOKEN, AMPLIFY_TENANT_ID (unset when the token names no org) and
-AMPLIFY_TOKEN_EXPIRES_AT (Unix seconds) in its environment; the token is never on a command line.
+CMD gets AMPLIFY_TOKEN, AMPLIFY_TENANT_ID (unset when the token names no org),
+AMPLIFY_TOKEN_EXPIRES_AT (Unix seconds) and AMPLIFY_CENTRAL_URL (unset when the region is
+unknown) in its environment; the token is never on a command line.
 CMD takes this process's place: its exit status is exec's, and signals reach it.
 With --renew, CMD runs as this process's child instead and also gets AMPLIFY_TOKEN_FILE (the
 token alone) and AMPLIFY_HEADER_FILE (both headers, for curl -H @FILE): private files that hold
@@ -63,6 +64,16 @@ def child_environment(environ: Mapping[str, str], token: Token) -> dict[str, str
         env.pop("AMPLIFY_TENANT_ID", None)
     else:
         env["AMPLIFY_TENANT_ID"] = token.org_id
+    return env
+
+
+def with_central_url(env: dict[str, str], central_url: str | None) -> dict[str, str]:
+    """``env`` with the profile's AMPLIFY_CENTRAL_URL, or without one when it is unknown (as
+    ``env`` prints it), so a script never calls another region's Central host."""
+    if central_url is None:
+        env.pop("AMPLIFY_CENTRAL_URL", None)
+    else:
+        env["AMPLIFY_CENTRAL_URL"] = central_url
     return env
 
 
@@ -144,7 +155,7 @@ class Exec(Command):
             raise ConfigError(f"exec needs a command: {PROG} exec [--profile P] -- CMD [ARGS...]")
         profile = load_profile(args.profile)
         token = token_for(profile, args.min_valid)
-        env = child_environment(os.environ, token)
+        env = with_central_url(child_environment(os.environ, token), profile.central_url)
         io.stdout.flush()  # what we wrote must come out before CMD writes
         io.stderr.flush()
         try:

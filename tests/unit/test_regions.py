@@ -8,7 +8,7 @@ import json
 import pytest
 from conftest import login_argv
 
-from credhelper import ConfigError, _files, config
+from credhelper import ConfigError, _exec, _files, config
 from credhelper._regions import SITES, canonical_region
 from credhelper._validate import make_profile
 
@@ -234,3 +234,19 @@ def test_a_bad_amplify_region_is_a_one_line_error(run_cli, monkeypatch) -> None:
 def test_completion_offers_the_regions(run_cli) -> None:
     script = run_cli("completion", "bash").out
     assert "US EU AP EU2" in script or "'US' 'EU' 'AP' 'EU2'" in script
+
+
+@pytest.mark.parametrize(
+    ("region", "central"),
+    [("EU2", "https://engage.eu-fr.axway.com"), (None, None)],  # None: own base URL, unknown
+)
+def test_exec_gives_cmd_the_central_url_or_none(
+    run_cli, endpoint, memory_keyring, monkeypatch, region, central
+) -> None:
+    extra = ("--region", region) if region else ()
+    assert run_cli(*login_argv(endpoint, *extra), stdin="test-secret\n").code == 0
+    monkeypatch.setenv("AMPLIFY_CENTRAL_URL", "https://another-region.example")  # inherited
+    calls = []
+    monkeypatch.setattr(_exec.EXEC, "_execute", lambda argv, env: calls.append(env) or 0)
+    assert run_cli("exec", "--", "true").code == 0
+    assert calls[0].get("AMPLIFY_CENTRAL_URL") == central
