@@ -102,16 +102,16 @@ class Renewer:
             token = _core.get_token(self.profile)
             if token.access_token == self.token.access_token:  # our clock ran a hair early
                 token = _core.get_token(self.profile, refresh=True)
-        except CredhelperError as exc:
+            self.files.write(token)
+        except (CredhelperError, OSError) as exc:  # OSError: a full disk; CMD must go on
             self._failed(exc)
             return
-        self.files.write(token)
         if self._withdrawn:
             self._say("renewed the token: the token files are back")
         self.token, self._retry, self._withdrawn = token, 0.0, False
         self.due = token.renew_at(self.profile.refresh_margin)
 
-    def _failed(self, exc: CredhelperError) -> None:
+    def _failed(self, exc: Exception) -> None:
         now = time.time()
         expired = self.token.expires_at <= now
         if not self._retry:

@@ -124,3 +124,19 @@ def test_the_folder_and_its_files_are_private(tmp_path, monkeypatch) -> None:
     assert (os.path.dirname(files.folder), modes) == (str(tmp_path), [0o700, 0o600, 0o600])
     files.remove()
     assert os.listdir(tmp_path) == []
+
+
+class FullDisk(_renew.TokenFiles):
+    def write(self, token: Token) -> None:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_file_that_cannot_be_written_is_a_failed_renewal_not_the_end(
+    tmp_path, service, clock
+) -> None:
+    first = Token(access_token="t0", expires_at=START + 1800, issued_at=START)
+    renewer = _renew.Renewer(PROFILE, first, FullDisk(str(tmp_path)), io.StringIO())
+    clock.now = renewer.due
+    renewer.renew()  # raises nothing: CMD goes on
+    assert (renewer.token, renewer.due) == (first, clock.now + 1)
+    assert "failed ([Errno 28] No space left on device): " in renewer._err.getvalue()
