@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from .commands import CommandParser, Streams, Subcommands
     from .profiles import Profile
+    from .tokens import Token
 
 
 class _Switched(Command):
@@ -57,26 +58,34 @@ class _Header(_Switched):
     help = "print the Authorization and X-Axway-Tenant-Id headers, one a line"
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
-        token = _core.get_token(args.profile)
-        io.stdout.write(f"Authorization: Bearer {token.access_token}\n")
-        if token.org_id is not None:
-            io.stdout.write(f"X-Axway-Tenant-Id: {token.org_id}\n")
+        io.stdout.write(header_lines(_core.get_token(args.profile)))
         return 0
+
+
+def header_lines(token: Token) -> str:
+    """The request headers ``token`` makes, one a line: the form curl reads with ``-H @FILE``."""
+    org = "" if token.org_id is None else f"X-Axway-Tenant-Id: {token.org_id}\n"
+    return f"Authorization: Bearer {token.access_token}\n{org}"
 
 
 class _Env(_Switched):
     name = "env"
-    help = "print export lines for AMPLIFY_TOKEN and AMPLIFY_TENANT_ID, for eval"
+    help = "print export lines for AMPLIFY_TOKEN, AMPLIFY_TENANT_ID, AMPLIFY_CENTRAL_URL (eval)"
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
-        # Token and org id are checked to be shell-safe (RFC 6750 characters, digits): no quoting.
-        token = _core.get_token(args.profile)
+        # Token and org id are checked to be shell-safe (RFC 6750 characters, digits), and the
+        # Central URL comes from our own table (_regions.SITES): no quoting.
+        profile = load_profile(args.profile)
+        token = _core.get_token(profile)
         io.stdout.write(f"export AMPLIFY_TOKEN={token.access_token}\n")
-        if token.org_id is not None:
-            io.stdout.write(f"export AMPLIFY_TENANT_ID={token.org_id}\n")
-        else:
-            io.stdout.write("unset AMPLIFY_TENANT_ID\n")  # never leave another profile's org behind
+        # Unset what is unknown: never leave another profile's org or region behind.
+        _export(io, "AMPLIFY_TENANT_ID", token.org_id)
+        _export(io, "AMPLIFY_CENTRAL_URL", profile.central_url)
         return 0
+
+
+def _export(io: Streams, name: str, value: str | None) -> None:
+    io.stdout.write(f"unset {name}\n" if value is None else f"export {name}={value}\n")
 
 
 class _Status(_Switched):

@@ -7,7 +7,8 @@ CMD is the process its caller started, so Ctrl-C, ``kill`` and job control reach
 its stdin, stdout and stderr are the ones we were given, and its exit status (or the signal
 that killed it, which a shell reports as 128+N) is the caller's to see. The token travels in
 the environment only, never in an argument list that ``ps`` shows. Windows has no exec: there
-CMD runs as a child and its exit status is passed on.
+CMD runs as a child and its exit status is passed on. With ``--renew`` there is something to
+renew: CMD runs as our child and reads its token from files we keep fresh (``_renew``).
 """
 
 from __future__ import annotations
@@ -34,18 +35,25 @@ if TYPE_CHECKING:
 
 MAX_MIN_VALID = 86400  # a day: far more than any access token lives
 EPILOG = """\
-CMD gets AMPLIFY_TOKEN, AMPLIFY_TENANT_ID (unset when the token names no org) and
-AMPLIFY_TOKEN_EXPIRES_AT (Unix seconds) in its environment; the token is never on a command line.
+CMD gets AMPLIFY_TOKEN, AMPLIFY_TENANT_ID (unset when the token names no org),
+AMPLIFY_TOKEN_EXPIRES_AT (Unix seconds) and AMPLIFY_CENTRAL_URL (unset when the region is
+unknown) in its environment; the token is never on a command line.
 AMPLIFY_CLIENT_SECRET is removed from CMD's environment (--keep-secret-env keeps it): CMD gets
 the token instead of the secret. An amplify-credhelper run inside CMD then serves the cached
 token of the same profile, and cannot mint a new one (exit 1, saying so).
 CMD takes this process's place: its exit status is exec's, and signals reach it.
+With --renew, CMD runs as this process's child instead and also gets AMPLIFY_TOKEN_FILE (the
+token alone) and AMPLIFY_HEADER_FILE (both headers, for curl -H @FILE): private files that hold
+a fresh token until CMD ends, then are removed. Signals are passed on to CMD; exit status 128+N
+when signal N killed it.
 exit codes: CMD's own; 127 when CMD is not found, 126 when it cannot be run;
 1-4 as for every command when no token can be had (see `amplify-credhelper --help`).
 
 example:
   amplify-credhelper exec --profile ci -- sh -c \\
     'curl -H "Authorization: Bearer $AMPLIFY_TOKEN" -H "X-Axway-Tenant-Id: $AMPLIFY_TENANT_ID" URL'
+  amplify-credhelper exec --renew --profile ci -- sh -c \
+    'while sleep 60; do curl -fsS -H @"$AMPLIFY_HEADER_FILE" URL; done'
 """
 
 
@@ -71,6 +79,16 @@ def child_environment(
         env.pop("AMPLIFY_TENANT_ID", None)
     else:
         env["AMPLIFY_TENANT_ID"] = token.org_id
+    return env
+
+
+def with_central_url(env: dict[str, str], central_url: str | None) -> dict[str, str]:
+    """``env`` with the profile's AMPLIFY_CENTRAL_URL, or without one when it is unknown (as
+    ``env`` prints it), so a script never calls another region's Central host."""
+    if central_url is None:
+        env.pop("AMPLIFY_CENTRAL_URL", None)
+    else:
+        env["AMPLIFY_CENTRAL_URL"] = central_url
     return env
 
 
@@ -142,6 +160,12 @@ class Exec(Command):
             action="store_true",
             help="pass AMPLIFY_CLIENT_SECRET on to CMD (by default CMD gets the token instead)",
         )
+        parser.add_argument(
+            "--renew",
+            action="store_true",
+            help="stay CMD's parent and keep a fresh token in the files AMPLIFY_TOKEN_FILE and "
+            "AMPLIFY_HEADER_FILE for as long as CMD runs",
+        )
         # dest "argv": "command" is the CLI's own, the name of the command chosen
         parser.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- CMD [ARGS...]")
 
@@ -149,11 +173,17 @@ class Exec(Command):
         argv = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
         if not argv:
             raise ConfigError(f"exec needs a command: {PROG} exec [--profile P] -- CMD [ARGS...]")
-        token = token_for(load_profile(args.profile), args.min_valid)
+        profile = load_profile(args.profile)
+        token = token_for(profile, args.min_valid)
         env = child_environment(os.environ, token, keep_secret=args.keep_secret_env)
+        env = with_central_url(env, profile.central_url)
         io.stdout.flush()  # what we wrote must come out before CMD writes
         io.stderr.flush()
         try:
+            if args.renew:  # CMD as our child, fed through token files (see _renew)
+                from ._renew import run_renewing
+
+                return run_renewing(profile, token, argv, env, io.stderr)
             return self._execute(argv, env)
         except OSError as exc:
             raise CannotRun(argv[0], exc) from exc

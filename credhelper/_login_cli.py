@@ -12,6 +12,7 @@ import warnings
 
 from . import _core, config
 from ._output import duration, official_shape, print_json
+from ._regions import REGIONS, region_choice
 from ._select import stored_name
 from ._validate import make_profile
 from .commands import Command, integration_commands
@@ -77,8 +78,8 @@ class Login(Command):
         fields.setdefault("client_id", os.environ.get("AMPLIFY_CLIENT_ID"))
         if not fields.get("client_id"):
             raise ConfigError("login needs --client-id (or AMPLIFY_CLIENT_ID)")
-        if args.env is not None and args.base_url is None and existing is not None:
-            fields["base_url"] = None  # a new environment replaces an old base URL override
+        if (args.env or args.region) and args.base_url is None and existing is not None:
+            fields["base_url"] = None  # a new environment or region replaces an old override
         return make_profile(**fields)
 
     def _settings(
@@ -134,6 +135,13 @@ def _add_credential_options(parser: CommandParser) -> None:
 def _add_service_options(parser: CommandParser) -> None:
     parser.add_argument("--env", help="prod (default), staging or preprod")
     parser.add_argument(
+        "--region",
+        type=region_choice,
+        choices=REGIONS,
+        help="the organisation's region: US (default), EU, AP (or APAC) or EU2; sets the login, "
+        "platform and Amplify Central URLs",
+    )
+    parser.add_argument(
         "--base-url", metavar="URL", help="login service base URL (overrides --env)"
     )
     parser.add_argument("--realm", help="Keycloak realm (default Broker)")
@@ -161,6 +169,7 @@ def _add_service_options(parser: CommandParser) -> None:
 _LOGIN_FIELDS = (
     "client_id",
     "env",
+    "region",
     "base_url",
     "realm",
     "token_url",

@@ -33,9 +33,16 @@ def official_shape(profile: Profile, token: Token) -> dict[str, object]:
             "realm": profile.login_realm,
             "env": profile.env,
             "platformUrl": profile.platform_base_url,
+            **region_fields(profile),
         },
         "org": None if org_id is None else {"id": org_id, "org_id": org_id},
     }
+
+
+def region_fields(profile: Profile) -> dict[str, object]:
+    """The region and its Amplify Central URL (null when unknown), so scripts need not hard-code
+    a Central host."""
+    return {"region": profile.region_name, "centralUrl": profile.central_url}
 
 
 def print_json(out: IO[str], value: object) -> None:
@@ -61,6 +68,9 @@ def status_of(profile: Profile) -> dict[str, object]:
         "clientId": profile.client_id,
         "env": profile.env,
         "tokenUrl": profile.token_endpoint,
+        "baseUrl": profile.login_base_url,
+        "platformUrl": profile.platform_base_url,
+        **region_fields(profile),
         "authMethod": profile.auth_method,
         "usesKey": profile.uses_key,
         "keyFile": profile.key_file,

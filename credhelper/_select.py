@@ -62,6 +62,7 @@ def environment_profile() -> Profile:
         name=ENV_PROFILE,
         client_id=env["AMPLIFY_CLIENT_ID"],
         env=env.get("AMPLIFY_ENV") or "prod",
+        region=env.get("AMPLIFY_REGION") or None,
         base_url=env.get("AMPLIFY_BASE_URL") or None,
         realm=env.get("AMPLIFY_REALM") or None,
         token_url=env.get("AMPLIFY_TOKEN_URL") or None,

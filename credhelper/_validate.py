@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ._regions import checked_region
 from ._urls import check_realm, check_url
 from .errors import ConfigError
 from .profiles import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile
@@ -87,11 +88,12 @@ def make_profile(**fields: object) -> Profile:
             check_url(url, what.replace("_", " "), query=what == "token_url")
     check_realm(profile.realm)
     settings = checked_settings(profile.settings)
-    return profile.replace(env=canonical, settings=settings)
+    region = checked_region(canonical, profile.region)
+    return profile.replace(env=canonical, region=region, settings=settings)
 
 
 _TEXT = ("client_id", "env", "auth_method")
-_OPTIONAL_TEXT = ("base_url", "realm", "token_url", "platform_url", "ca_file", "key_file",
+_OPTIONAL_TEXT = ("region", "base_url", "realm", "token_url", "platform_url", "ca_file", "key_file",
                   "key_id")  # fmt: skip
 MAX_KEY_ID = 256  # a JWS header value (RFC 7515 §4.1.4); Keycloak's own are 43 characters
 

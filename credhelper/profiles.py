@@ -9,18 +9,15 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from ._record import Record
+from ._regions import DEFAULT_REGION, SITES, UNKNOWN, region_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-# Login services of the Amplify Platform (a Keycloak realm each), and the aliases the
-# official CLI accepts for them.
-ENVIRONMENTS = {
-    "prod": ("https://login.axway.com", "https://platform.axway.com"),
-    "staging": ("https://login.axwaytest.net", "https://platform.axwaytest.net"),
-    "preprod": ("https://login.na-us.axwaypreprod.net", "https://platform.na-us.axwaypreprod.net"),
-}
+# Login services of the Amplify Platform (a Keycloak realm each), by their default region's
+# hosts (_regions.SITES), and the aliases the official CLI accepts for them.
+ENVIRONMENTS = {env: SITES[env, DEFAULT_REGION][:2] for env in ("prod", "staging", "preprod")}
 ENV_ALIASES = {"production": "prod", "dev": "staging", "test": "staging"}
 DEFAULT_REALM = "Broker"
 SECRET_METHODS = ("basic", "post")  # how a client secret is sent (RFC 6749 §2.3.1)
@@ -40,6 +37,7 @@ class Profile(Record):
     name: str
     client_id: str
     env: str = "prod"
+    region: str | None = None  # None: not given (US, unless the login URLs are the profile's own)
     base_url: str | None = None
     realm: str | None = None
     token_url: str | None = None
@@ -72,7 +70,7 @@ class Profile(Record):
 
     @property
     def login_base_url(self) -> str:
-        return (self.base_url or ENVIRONMENTS[self.env][0]).rstrip("/")
+        return (self.base_url or SITES[self.env, self.region or DEFAULT_REGION][0]).rstrip("/")
 
     @property
     def login_realm(self) -> str:
@@ -89,7 +87,18 @@ class Profile(Record):
 
     @property
     def platform_base_url(self) -> str:
-        return (self.platform_url or ENVIRONMENTS[self.env][1]).rstrip("/")
+        return (self.platform_url or SITES[self.env, self.region or DEFAULT_REGION][1]).rstrip("/")
+
+    @property
+    def region_name(self) -> str:
+        """US, EU, AP, EU2, or "unknown" (see ``_regions.region_of``)."""
+        return region_of(self.region, bool(self.base_url or self.token_url))
+
+    @property
+    def central_url(self) -> str | None:
+        """The region's Amplify Central URL; None when the region or its host is unknown."""
+        region = self.region_name
+        return None if region == UNKNOWN else SITES[self.env, region][2]
 
 
 def _rebuilt(fields: dict[str, object]) -> Profile:

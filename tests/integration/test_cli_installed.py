@@ -36,6 +36,7 @@ def test_round_trip_login_token_header_env_status_logout(amplify, endpoint, home
     assert amplify("header").stdout == f"Authorization: Bearer {token}\nX-Axway-Tenant-Id: {ORG}\n"
     assert (
         amplify("env").stdout == f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\n"
+        "unset AMPLIFY_CENTRAL_URL\n"  # a loopback base URL: no known region
     )
     assert "token valid for 29 min" in amplify("status").stdout
     assert endpoint.token_requests == 1  # login's token served everything after it

@@ -88,7 +88,9 @@ def test_relogin_keeps_the_stored_settings(run_cli, logged_in) -> None:
 def test_header_and_env_lines(run_cli, logged_in) -> None:
     token = logged_in.issued[0]
     assert run_cli("header").out == f"Authorization: Bearer {token}\nX-Axway-Tenant-Id: {ORG}\n"
-    assert run_cli("env").out == f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\n"
+    assert run_cli("env").out == (
+        f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\nunset AMPLIFY_CENTRAL_URL\n"
+    )
 
 
 def test_env_unsets_the_tenant_when_the_org_is_unknown(run_cli, logged_in) -> None:
@@ -97,6 +99,7 @@ def test_env_unsets_the_tenant_when_the_org_is_unknown(run_cli, logged_in) -> No
     assert (
         run_cli("env").out
         == f"export AMPLIFY_TOKEN={logged_in.issued[1]}\nunset AMPLIFY_TENANT_ID\n"
+        "unset AMPLIFY_CENTRAL_URL\n"
     )
     assert run_cli("header").out == f"Authorization: Bearer {logged_in.issued[1]}\n"
 

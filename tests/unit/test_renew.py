@@ -1,0 +1,142 @@
+"""`exec --renew`'s renewal schedule, on a clock of our own: when it renews, how it backs off,
+when the token files go and come back. tests/integration/test_exec_renew.py runs it for real."""
+
+from __future__ import annotations
+
+import io
+import os
+import time as real_time
+
+import pytest
+
+from credhelper import LoginServiceError, Token, _renew
+from credhelper._validate import make_profile
+
+PROFILE = make_profile(name="p", client_id="c", refresh_margin=300)
+START = 1_800_000_000.0
+
+
+class Clock:
+    """Stands in for the time module: now is what the test says."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def time(self) -> float:
+        return self.now
+
+    localtime, strftime = staticmethod(real_time.localtime), staticmethod(real_time.strftime)
+
+
+class LoginService:
+    """Answers get_token: a new token each time, or the failure it is told to give."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock, self.failing, self.calls = clock, False, 0
+
+    def get_token(self, profile: object, *, refresh: bool = False) -> Token:
+        self.calls += 1
+        if self.failing:
+            raise LoginServiceError("the login service answered HTTP 503")
+        now = self.clock.now
+        return Token(access_token=f"t{self.calls}", expires_at=now + 1800, issued_at=now)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:  # replaces conftest's clock: this one drives _renew
+    fake = Clock()
+    monkeypatch.setattr(_renew, "time", fake)
+    return fake
+
+
+@pytest.fixture
+def service(monkeypatch, clock) -> LoginService:
+    fake = LoginService(clock)
+    monkeypatch.setattr(_renew._core, "get_token", fake.get_token)
+    return fake
+
+
+@pytest.fixture
+def renewer(tmp_path, clock) -> _renew.Renewer:
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o700)
+    files = _renew.TokenFiles(str(folder))
+    first = Token(access_token="t0", expires_at=START + 1800, issued_at=START)
+    files.write(first)
+    return _renew.Renewer(PROFILE, first, files, io.StringIO())
+
+
+def read(path: str) -> str | None:
+    try:
+        with open(path) as file:
+            return file.read()
+    except FileNotFoundError:
+        return None
+
+
+def test_renewal_is_due_the_refresh_margin_before_expiry(renewer, service, clock) -> None:
+    assert renewer.due == START + 1500
+    clock.now = renewer.due
+    renewer.renew()
+    assert (read(renewer.files.token_path), renewer.due) == ("t1", START + 1500 + 1500)
+    assert read(renewer.files.header_path) == "Authorization: Bearer t1\n"  # no org: one line
+
+
+def test_failures_back_off_keep_the_token_then_remove_the_files_at_expiry(
+    renewer, service, clock
+) -> None:
+    service.failing = True
+    waits = []
+    for _ in range(12):
+        clock.now = renewer.due
+        renewer.renew()
+        waits.append(renewer.due - clock.now)
+        expired = clock.now >= START + 1800
+        assert read(renewer.files.token_path) == (None if expired else "t0")
+    # From 1500 s: 1, 2, 4 ... s, at most 60; cut to 57 s to retry at the expiry (1800 s).
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60, 57, 60, 60]
+    assert clock.now - START == 1800 + 60
+    err = renewer._err.getvalue().splitlines()
+    assert len(err) == 2  # one line for the run of failures, one when the files went
+    assert err[0].startswith("amplify-credhelper exec: renewing the token failed (the login ")
+    assert "removed until a renewal succeeds" in err[1]
+    service.failing = False
+    clock.now = renewer.due
+    renewer.renew()
+    assert read(renewer.files.token_path) not in (None, "t0")
+    assert renewer._err.getvalue().splitlines()[2:] == [
+        "amplify-credhelper exec: renewed the token: the token files are back"
+    ]
+
+
+@pytest.mark.parametrize(("returncode", "status"), [(0, 0), (3, 3), (-15, 143), (-9, 137)])
+def test_exit_status_is_the_shells(returncode: int, status: int) -> None:
+    assert _renew._exit_status(returncode) == status
+
+
+def test_the_folder_and_its_files_are_private(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    files = _renew.TokenFiles.create()
+    files.write(Token(access_token="abc", expires_at=START, org_id="7"))
+    modes = [
+        os.stat(p).st_mode & 0o777 for p in (files.folder, files.token_path, files.header_path)
+    ]
+    assert (os.path.dirname(files.folder), modes) == (str(tmp_path), [0o700, 0o600, 0o600])
+    files.remove()
+    assert os.listdir(tmp_path) == []
+
+
+class FullDisk(_renew.TokenFiles):
+    def write(self, token: Token) -> None:
+        raise OSError(28, "No space left on device")
+
+
+def test_a_file_that_cannot_be_written_is_a_failed_renewal_not_the_end(
+    tmp_path, service, clock
+) -> None:
+    first = Token(access_token="t0", expires_at=START + 1800, issued_at=START)
+    renewer = _renew.Renewer(PROFILE, first, FullDisk(str(tmp_path)), io.StringIO())
+    clock.now = renewer.due
+    renewer.renew()  # raises nothing: CMD goes on
+    assert (renewer.token, renewer.due) == (first, clock.now + 1)
+    assert "failed ([Errno 28] No space left on device): " in renewer._err.getvalue()
