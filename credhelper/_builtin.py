@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import _core, config
+from . import _core, cache, config
 from ._select import environment_defined, environment_profile, load_profile
 from .commands import Command
 from .errors import PROG, ConfigError
@@ -141,9 +141,19 @@ class _Logout(_Switched):
             io.stdout.write(
                 f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}.\n"
             )
+        if args.all and _environment_token_removed():
+            io.stdout.write("Logged out: the AMPLIFY_CLIENT_ID profile's cached token removed.\n")
         if args.all and stored.broken:
             raise config.unusable(sorted(stored.broken))  # left in place: we cannot read them
         return 0
+
+
+def _environment_token_removed() -> bool:
+    try:
+        return cache.delete_environment_token()
+    except OSError as exc:
+        raise ConfigError(f"cannot remove the environment profile's cached token: "
+                          f"{exc.strerror or exc}") from exc  # fmt: skip
 
 
 def _removed_with(profile: Profile) -> str:
