@@ -66,6 +66,8 @@ class TokenEndpoint(LoopbackServer):
             self.clients = dict(clients)
             self.org_id, self.expires_in = org_id, expires_in
             self.faults: deque[Fault] = deque()
+            self.delay = 0.0  # seconds before each real token's answer (a mint under way)
+            self.arrivals = 0  # requests received, counted before the delay
             self.requests: list[dict] = []  # what each request carried, secrets included
             self.issued: list[str] = []
             self.refusals: list[str] = []  # why each client assertion was refused
@@ -214,6 +216,9 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
                     else json.dumps(fault.body or {}).encode()
                 )
                 return self._send(fault.status, body, fault.headers)
+            with endpoint._lock:
+                endpoint.arrivals += 1
+            time.sleep(endpoint.delay)
             status, answer = endpoint.answer(form, self.headers.get("Authorization"))
             return self._send(status, json.dumps(answer).encode(), {})
 
