@@ -28,9 +28,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
-# Waiters outlast the one minting: its request ends within _http.DEADLINE (30 s), retries
-# and the answer's body included, so a waiter never gives up on a mint that may still succeed.
-LOCK_TIMEOUT = 60.0
+# Waiters outlast the one minting: its keyring read ends within 20 s (_keyring.DEADLINE) and
+# its request within _http.DEADLINE (30 s), retries and the answer's body included, so a
+# waiter never gives up on a mint that may still succeed. Twice that: on a machine busy with
+# hundreds of processes the minter's own start-up (imports) can take as long again.
+LOCK_TIMEOUT = 120.0
 
 
 class CacheWarning(UserWarning):
