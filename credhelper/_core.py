@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from filelock import BaseFileLock
 
 # Waiters outlast the one minting: its keyring read ends within 20 s (_keyring.DEADLINE) and
-# its request within _http.DEADLINE (30 s), retries and the answer's body included, so a
+# its request within _http.DEADLINE (30 s; the backstop in `mint`: 62 s), so a
 # waiter never gives up on a mint that may still succeed. Twice that: on a machine busy with
 # hundreds of processes the minter's own start-up (imports) can take as long again.
 LOCK_TIMEOUT = 120.0
@@ -207,8 +207,10 @@ def mint(profile: Profile, secret: str) -> Token:
     from ._deadline import within
 
     request = oauth.build_token_request(profile, secret)
-    # _http.send keeps its deadline on sockets; a name lookup that hangs has none: bound it here.
-    seconds = _http.DEADLINE + DEADLINE_GRACE
+    # _http.send keeps its deadline on sockets; a name lookup that hangs has none: a backstop
+    # here. Twice the deadline, not once: on a machine busy with hundreds of processes the
+    # request's own CPU work (TLS set-up) can take that long, and must not count as a hang.
+    seconds = 2 * _http.DEADLINE + DEADLINE_GRACE
     status, body = within(
         seconds,
         lambda: LoginServiceError(
@@ -220,7 +222,7 @@ def mint(profile: Profile, secret: str) -> Token:
     return oauth.parse_token_response(status, body, auth_method=profile.auth_method)
 
 
-DEADLINE_GRACE = 2.0  # seconds past _http.DEADLINE for its own watchdog to have its say first
+DEADLINE_GRACE = 2.0  # seconds past the backstop's span for _http's own watchdog to speak first
 
 
 def login(profile: Profile, secret: str) -> Token:

@@ -21,7 +21,7 @@ import warnings
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import IO, NoReturn
+    from typing import IO, NoReturn, TextIO
 
 PROG = "amplify-credhelper"
 
@@ -203,7 +203,7 @@ class ClosedStream:
         raise StopIteration
 
 
-def standard_streams() -> tuple[IO[str], IO[str], IO[str]]:
+def standard_streams() -> tuple[TextIO, TextIO, TextIO]:
     """sys.stdin, sys.stdout and sys.stderr, a closed one replaced by a ``ClosedStream``."""
     found = (sys.stdin, sys.stdout, sys.stderr)
     return tuple(s if s is not None else ClosedStream() for s in found)  # type: ignore[return-value]

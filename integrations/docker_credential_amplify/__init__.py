@@ -21,4 +21,4 @@ def main() -> None:
     from .protocol import serve
 
     stdin, stdout, stderr = standard_streams()
-    exit_program(serve(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))  # type: ignore[attr-defined]
+    exit_program(serve(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))

@@ -39,7 +39,7 @@ VERSION = "--version"  # not an operation git sends: the option, passed on as on
 
 def main() -> None:
     stdin, stdout, stderr = standard_streams()
-    exit_program(run(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))  # type: ignore[attr-defined]
+    exit_program(run(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))
 
 
 def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
