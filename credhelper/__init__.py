@@ -12,7 +12,7 @@ from __future__ import annotations
 from ._core import CacheWarning, client_secret, get_token
 from ._select import list_profiles, load_profile
 from ._urls import is_loopback
-from .config import update_settings
+from .config import config_lock, update_settings
 from .errors import (
     ConfigError,
     CredentialsRejected,
@@ -37,6 +37,7 @@ __all__ = [
     "Profile",
     "Token",
     "client_secret",
+    "config_lock",
     "forget_token",
     "get_token",
     "get_token_async",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from . import _core, config
+from . import _core, cache, config
 from ._select import environment_defined, environment_profile, load_profile
 from .commands import Command
 from .errors import PROG, ConfigError
@@ -146,8 +146,11 @@ class _Logout(_Switched):
             from ._revoke import prepared  # RFC 7009: the login service forgets the token too
 
             revocation = prepared(profile)
-            done = _forget_environment(profile) if profile.from_environment else _logout(profile)
+            done = _forget_environment() if profile.from_environment else _logout(profile)
             io.stdout.write(f"{done}{f'; {revocation()}' if revocation else ''}.\n")
+        # A CI runner's clean-up step runs without the variables: their token goes all the same.
+        if args.all and not environment_defined() and _environment_token_removed():
+            io.stdout.write("Logged out: the AMPLIFY_CLIENT_ID profile's cached token removed.\n")
         if args.all and stored.broken:
             raise config.unusable(sorted(stored.broken))  # left in place: we cannot read them
         return 0
@@ -158,18 +161,21 @@ def _logout(profile: Profile) -> str:
     return f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}"
 
 
-def _forget_environment(profile: Profile) -> str:
+def _forget_environment() -> str:
     """The AMPLIFY_CLIENT_ID/_SECRET profile has nothing stored but its cached token."""
-    from . import cache
-
-    try:
-        cache.delete(profile)
-    except OSError as exc:
-        raise ConfigError(f"cannot remove {cache.path(profile)}: {exc.strerror or exc}") from exc
+    _environment_token_removed()
     return (
         "Logged out: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile's cached token removed "
         "(the variables stay set)"
     )
+
+
+def _environment_token_removed() -> bool:
+    try:
+        return cache.delete_environment_token()
+    except OSError as exc:
+        raise ConfigError(f"cannot remove the environment profile's cached token: "
+                          f"{exc.strerror or exc}") from exc  # fmt: skip
 
 
 def _removed_with(profile: Profile) -> str:

@@ -14,7 +14,13 @@ import warnings
 
 from . import _log, cache
 from ._select import load_profile
-from .errors import ConfigError, CredentialsRejected, CredhelperError, LoginServiceError
+from .errors import (
+    ConfigError,
+    CredentialsRejected,
+    CredhelperError,
+    KeyringUnavailable,
+    LoginServiceError,
+)
 from .profiles import Profile
 from .tokens import Token
 
@@ -22,9 +28,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from filelock import BaseFileLock
 
-# Waiters outlast the one minting: its request ends within _http.DEADLINE (30 s), retries
-# and the answer's body included, so a waiter never gives up on a mint that may still succeed.
-LOCK_TIMEOUT = 60.0
+# Waiters outlast the one minting: its keyring read ends within 20 s (_keyring.DEADLINE) and
+# its request within _http.DEADLINE (30 s; the backstop in `mint`: 62 s), so a
+# waiter never gives up on a mint that may still succeed. Twice that: on a machine busy with
+# hundreds of processes the minter's own start-up (imports) can take as long again.
+LOCK_TIMEOUT = 120.0
 
 
 class CacheWarning(UserWarning):
@@ -45,35 +53,117 @@ def get_token(profile: str | Profile | None = None, *, refresh: bool = False) ->
 def token_for(profile: Profile, *, refresh: bool = False, asked_at: float | None = None) -> Token:
     """``get_token`` for a chosen profile. ``asked_at`` (Unix seconds) is when the caller began
     to wait, if earlier than now: a caller queued behind a lock of its own process (the API's
-    token holder) shares a mint that failed since then, like a process queued on the file lock.
+    token holder) shares a mint that failed since then, like a process waiting on the file lock.
     """
     if not refresh:
         token = _fresh_from_cache(profile)
         if token is not None:
             return token
     waiting_since = time.time() if asked_at is None else asked_at
-    with _MintLock(profile):
-        if not refresh:
-            token = _fresh_from_cache(profile)
-            if token is not None:
-                return token
-        _raise_failure_since(profile, waiting_since)
-        token = _mint_sharing_failure(profile)
-        _store(profile, token)
+    return _SingleFlight(profile, refresh, waiting_since).token()
+
+
+class _SingleFlight:
+    """One mint for all the processes that ask at once.
+
+    Each tries the profile's mint lock without waiting: the one that gets it mints. The others
+    look at the cache (no lock: its file is replaced atomically) and at the failure file, less
+    often as time goes on, and return as soon as a token or a failure is there. So nobody
+    queues on the lock just to read, and "minting for N s" is said only when the lock was held
+    by a mint all that time.
+    """
+
+    def __init__(self, profile: Profile, refresh: bool, since: float) -> None:
+        self.profile, self.refresh, self.since = profile, refresh, since
+
+    def token(self) -> Token:
+        lock = self._lock_or_token()
+        if isinstance(lock, Token):
+            return lock
+        try:
+            return self._landed() or self._mint()
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def _lock_or_token(self) -> BaseFileLock | Token | None:
+        """The mint lock, taken; or the token (or failure) another process's mint left; or
+        None: no usable lock file (a read-only folder), so mint unlocked."""
+        lock = _mint_lock(self.profile)
+        ends, pause = time.monotonic() + LOCK_TIMEOUT, POLL
+        while lock is not None:
+            taken = _attempt(lock)
+            if taken is not False:
+                return lock if taken else None
+            found = self._landed()
+            if found is not None:
+                return found
+            if time.monotonic() >= ends:
+                raise LoginServiceError(
+                    f"another process has been minting a token for {self.profile.name!r} for "
+                    f"{LOCK_TIMEOUT:.0f} s: try again"
+                )
+            time.sleep(pause * (1 + time.monotonic_ns() % 997 / 997))  # jitter: no lockstep
+            pause = min(pause * 2, POLL_MAX)
+        return None
+
+    def _landed(self) -> Token | None:
+        """The token another process minted for us, if it is there; its failure, raised."""
+        token = cache.read(self.profile)
+        if token is not None and (
+            token.issued_at is not None and token.issued_at >= self.since
+            if self.refresh
+            else token.is_fresh(self.profile.refresh_margin)
+        ):
+            return token
+        _raise_failure_since(self.profile, self.since)
+        return None
+
+    def _mint(self) -> Token:
+        token = _mint_sharing_failure(self.profile)
+        _store_unless_logged_out(self.profile, token)
         return token
 
 
-# The failures a mint shares with the processes waiting on it: the login service's own.
+POLL, POLL_MAX = 0.02, 0.25  # seconds between a waiter's looks at the cache: first, longest
+
+
+def _mint_lock(profile: Profile) -> BaseFileLock | None:
+    """The profile's mint lock; None without a usable lock folder (a token without single
+    flight beats no token)."""
+    try:
+        return cache.lock(profile, LOCK_TIMEOUT)
+    except OSError as exc:
+        _log.debug("no lock (%s): minting unlocked", exc.strerror or exc)
+        return None
+
+
+def _attempt(lock: BaseFileLock) -> bool | None:
+    """Take ``lock`` if it is free: True; False when another process holds it; None when the
+    lock file cannot be made (a read-only folder)."""
+    try:
+        lock.acquire(timeout=0)
+    except TimeoutError:  # filelock.Timeout, itself an OSError: test it first
+        return False
+    except OSError as exc:
+        _log.debug("no lock (%s): minting unlocked", exc.strerror or exc)
+        return None
+    return True
+
+
+# The failures a mint shares with the processes waiting on it: the login service's own, and a
+# keyring that does not answer (each waiter would otherwise wait on it in turn).
 _SHARED_FAILURES: dict[int, type[CredhelperError]] = {
     CredentialsRejected.exit_code: CredentialsRejected,
     LoginServiceError.exit_code: LoginServiceError,
+    KeyringUnavailable.exit_code: KeyringUnavailable,
 }
 
 
 def _mint_sharing_failure(profile: Profile) -> Token:
     try:
         return mint(profile, _secret_for(profile))
-    except (CredentialsRejected, LoginServiceError) as exc:
+    except (CredentialsRejected, LoginServiceError, KeyringUnavailable) as exc:
         import contextlib  # a failing mint only: the cache hit does not load it
 
         with contextlib.suppress(OSError):  # best effort: the waiters then try themselves
@@ -114,9 +204,22 @@ def mint(profile: Profile, secret: str) -> Token:
     from . import _http, oauth
 
     _log.debug("minting a token for profile %s at %s", profile.name, profile.token_endpoint)
+    from ._deadline import within
+
     request = oauth.build_token_request(profile, secret)
     seen: dict[str, str] = {}
-    status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file, seen=seen)
+    # _http.send keeps its deadline on sockets; a name lookup that hangs has none: a backstop
+    # here. Twice the deadline, not once: on a machine busy with hundreds of processes the
+    # request's own CPU work (TLS set-up) can take that long, and must not count as a hang.
+    seconds = 2 * _http.DEADLINE + DEADLINE_GRACE
+    status, body = within(
+        seconds,
+        lambda: LoginServiceError(
+            f"no answer from the login service at {request.url} within {seconds:g} s (the "
+            "name lookup or the connection hung): check the network and DNS, or try again"
+        ),
+        lambda: _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file, seen=seen),
+    )
     try:
         return oauth.parse_token_response(status, body, auth_method=profile.auth_method)
     except CredentialsRejected as exc:
@@ -127,6 +230,9 @@ def mint(profile: Profile, secret: str) -> Token:
             if note is not None:
                 raise CredentialsRejected(f"{exc}; {note}") from exc
         raise
+
+
+DEADLINE_GRACE = 2.0  # seconds past the backstop's span for _http's own watchdog to speak first
 
 
 def login(profile: Profile, secret: str) -> Token:
@@ -220,6 +326,36 @@ def _kept_key(path: str) -> str:
     return _assertion.private_pem(data, source, _assertion.no_passphrase(source))
 
 
+def _store_unless_logged_out(profile: Profile, token: Token) -> None:
+    """Cache ``token`` unless its profile was logged out (or replaced) while it was minted.
+
+    Race-free with logout because both hold the profile's mint lock here: logout removes the
+    profile and its cached token under it (``_saving.remove_profile``), so this check sees
+    either the profile still there, and logout then deletes what is cached now, or the
+    profile gone, and nothing is cached after logout said it was removed.
+    """
+    if not profile.from_environment and not _still_stored(profile):
+        raise ConfigError(
+            f"profile {profile.name!r} was logged out while its token was being minted: "
+            "log in again"
+        )
+    _store(profile, token)
+
+
+def _still_stored(profile: Profile) -> bool:
+    from . import config
+
+    try:
+        stored = config.read()
+    except ConfigError:
+        return True  # a config file broken since: that is not a logout
+    now = stored.profiles.get(profile.name)
+    return now is not None and (now.client_id, now.token_endpoint) == (
+        profile.client_id,
+        profile.token_endpoint,
+    )
+
+
 def _store(profile: Profile, token: Token) -> None:
     try:
         cache.write(profile, token)
@@ -229,32 +365,3 @@ def _store(profile: Profile, token: Token) -> None:
             CacheWarning,
             stacklevel=3,
         )
-
-
-class _MintLock:
-    """The profile's cross-process lock; without a usable lock folder, go on unlocked."""
-
-    def __init__(self, profile: Profile) -> None:
-        self._profile = profile
-        self._lock: BaseFileLock | None = None
-
-    def __enter__(self) -> None:
-        started = time.monotonic()
-        try:
-            lock = cache.lock(self._profile, LOCK_TIMEOUT)
-            lock.acquire()
-        except TimeoutError as exc:  # filelock.Timeout, itself an OSError: test it first
-            raise LoginServiceError(
-                f"another process has been minting a token for {self._profile.name!r} for "
-                f"{LOCK_TIMEOUT:.0f} s: try again"
-            ) from exc
-        except OSError as exc:
-            # An unwritable folder: a token without single flight beats no token.
-            _log.debug("no lock (%s): minting unlocked", exc.strerror or exc)
-            return
-        self._lock = lock
-        _log.debug("lock taken after %.3f s", time.monotonic() - started)
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._lock is not None:
-            self._lock.release()

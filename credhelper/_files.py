@@ -134,6 +134,7 @@ class Staged:
     def commit(self) -> None:
         os.replace(self._tmp, self.path)
         self._committed = True
+        sync_folder(os.path.dirname(self.path))
         _sweep_stale_temporaries(os.path.dirname(self.path))
 
     def discard(self) -> None:
@@ -155,11 +156,30 @@ def _sweep_stale_temporaries(folder: str, age: float = 60.0) -> None:
     import time
 
     limit = time.time() - age  # younger ones may still be another writer's, mid-write
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:  # closed, even on error
+        for entry in entries:
             stale = entry.stat(follow_symlinks=False).st_mtime < limit
             if entry.name.startswith(".tmp-") and stale:
                 remove(entry.path)
+
+
+def sync_folder(folder: str) -> None:
+    """Make a rename in ``folder`` durable: without this, a power cut right after "Logged in"
+    can bring back the folder as it was before the rename (POSIX leaves a rename's durability
+    to an fsync of its folder). Where folders cannot be opened (Windows), there is nothing to do."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # EINVAL on file systems that cannot sync a folder: nothing to do
+        import errno
+
+        if exc.errno != errno.EINVAL:
+            raise
+    finally:
+        os.close(fd)
 
 
 def remove(path: str) -> bool:

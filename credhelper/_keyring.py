@@ -20,6 +20,7 @@ ways out in its message.
 from __future__ import annotations
 
 import keyring
+import keyring.core
 import keyring.errors
 
 from . import _log
@@ -212,12 +213,42 @@ def _delete(key: _Key) -> None:
 
 
 def _call(doing: str, function: Callable[..., object], *args: str) -> object:
+    """``function(*args)`` within the keyring's deadline; its failures as KeyringUnavailable."""
+    from ._deadline import within
+
+    seconds = deadline()
     try:
-        return function(*args)
+        return within(seconds, lambda: _late(doing, seconds), lambda: function(*args))
+    except KeyringUnavailable:
+        raise
     except Exception as exc:  # noqa: BLE001  (KeyringError, and the D-Bus or OS errors backends leak)
         raise KeyringUnavailable(
             f"cannot {doing} the keyring ({_reason(exc)}): {WAYS_OUT}"
         ) from exc
+
+
+DEADLINE = 20.0  # seconds; with a token request's 30 s, within the 60 s others wait on a mint
+
+
+def deadline() -> float:
+    """Seconds a keyring call may take: AMPLIFY_KEYRING_TIMEOUT, else DEADLINE."""
+    import os
+
+    try:
+        seconds = float(os.environ.get("AMPLIFY_KEYRING_TIMEOUT", DEADLINE))
+    except ValueError:
+        return DEADLINE
+    return seconds if 0 < seconds <= DEADLINE * 30 else DEADLINE
+
+
+def _late(doing: str, seconds: float) -> KeyringUnavailable:
+    # The backend is known by now unless choosing it is what hangs (keyring caches its choice).
+    chosen = getattr(keyring.core, "_keyring_backend", None)
+    name = f"{type(chosen).__module__}.{type(chosen).__name__}" if chosen else "keyring"
+    return KeyringUnavailable(
+        f"cannot {doing} the keyring: {name} did not answer within {seconds:g} s (waiting to "
+        f"be unlocked, or its service stuck?): {WAYS_OUT}"
+    )
 
 
 def _reason(exc: Exception) -> str:

@@ -9,27 +9,23 @@ outlives its profile and a profile never loses its secret. Only login and logout
 from __future__ import annotations
 
 import contextlib
-import os
 
-from . import _files, _keyring, _log, cache, config
+from . import _files, _keyring, cache, config
 from .errors import ConfigError, KeyringUnavailable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from typing import TypeVar
 
     from .profiles import Profile
 
     _T = TypeVar("_T")
 
-LOCK_TIMEOUT = 60.0  # seconds a login or logout waits for another one's config.json write
-
-
 def save_login(profile: Profile, secret: str) -> None:
     """Keep ``profile`` in config.json and its secret (unless its key stays in its file) in
     the keyring, then drop the entries it no longer reads."""
-    with _config_lock():
+    with config.config_lock():
         stored = config.load_all()
         previous = stored.get(profile.name)
         with _staged_config({**stored, profile.name: profile}) as staged:
@@ -43,8 +39,11 @@ def save_login(profile: Profile, secret: str) -> None:
 
 
 def remove_profile(profile: Profile) -> None:
-    """Remove the secret, the cached token and the profile from config.json."""
-    with _config_lock():
+    """Remove the secret, the cached token and the profile from config.json.
+
+    Under the profile's mint lock too: a mint in flight ends first (its token is then
+    deleted here), and one that starts after finds the profile gone (``_core``)."""
+    with config.config_lock(), cache.mint_lock_held(profile):
         remaining = {k: v for k, v in config.load_all().items() if k != profile.name}
         with _staged_config(remaining) as staged:
             if profile.key_file is None:
@@ -136,30 +135,3 @@ def _delete_cached(profile: Profile) -> None:
 
 def _cannot(doing: str, path: str, exc: OSError) -> ConfigError:
     return ConfigError(f"cannot {doing} {path}: {exc.strerror or exc}")
-
-
-def _config_lock() -> contextlib.AbstractContextManager[object]:
-    """Logins and logouts at once must not lose each other's profile: each reads, changes
-    and writes config.json under this lock. Without a usable lock file (a read-only folder)
-    go on: the write then fails with its own clear error."""
-    import filelock
-
-    path = config.path() + ".lock"
-    try:
-        _files.ensure_private_dir(os.path.dirname(path))
-        lock = filelock.FileLock(path, timeout=LOCK_TIMEOUT, mode=0o600)
-        lock.acquire()
-    except TimeoutError as exc:  # filelock.Timeout, itself an OSError: test it first
-        raise ConfigError(f"{path} has been locked for {LOCK_TIMEOUT:.0f} s: try again") from exc
-    except OSError as exc:
-        _log.debug("no config lock (%s): going on unlocked", exc.strerror or exc)
-        return contextlib.nullcontext()
-    return _released(lock)
-
-
-@contextlib.contextmanager
-def _released(lock: object) -> Iterator[object]:
-    try:
-        yield lock
-    finally:
-        lock.release()  # type: ignore[attr-defined]

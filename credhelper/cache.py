@@ -16,6 +16,8 @@ from .tokens import MAX_LIFETIME, Token, is_bearer_token, is_org_id
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import contextlib
+
     from filelock import BaseFileLock
 
     from .profiles import Profile
@@ -111,19 +113,37 @@ def failure_since(profile: Profile, since: float) -> tuple[int, str] | None:
         return None
     at, code, message = _seconds(entry.get("at")), entry.get("exit_code"), entry.get("message")
     # Written before the lock was released, so by now; later than now: the clock moved.
-    if at is None or not since <= at <= time.time() or code not in (2, 3):
+    if at is None or not since <= at <= time.time() or code not in (2, 3, 4):
         return None
     return (code, message[:2000]) if isinstance(message, str) and message.isprintable() else None
 
 
 def lock(profile: Profile, timeout: float) -> BaseFileLock:
-    """A cross-process lock for minting ``profile``'s token (a context manager).
+    """The cross-process lock for minting ``profile``'s token (see ``_locks``); OSError
+    when its folder cannot be made."""
+    from ._locks import file_lock
 
-    filelock uses flock() on Unix, which the kernel releases when the holder dies, so a
-    process killed while minting never blocks the others.
-    """
-    import filelock  # only a cache miss pays for it
+    found = file_lock(_path(profile, ".lock"))
+    found.timeout = timeout
+    return found
 
-    path = _path(profile, ".lock")
-    _files.ensure_private_dir(os.path.dirname(path))
-    return filelock.FileLock(path, timeout=timeout, mode=0o600)
+
+def mint_lock_held(profile: Profile) -> contextlib.AbstractContextManager[None]:
+    """Hold ``profile``'s mint lock: wait for a mint in flight to end (logout)."""
+    from ._locks import held
+
+    return held(_path(profile, ".lock"), busy=f"a token for {profile.name!r} has been minting")
+
+
+def delete_environment_token() -> bool:
+    """Remove the environment profile's cached token, whatever the variables say now (the
+    clean-up step of a persistent CI runner); True if there was one."""
+    from ._locks import held
+
+    folder = os.path.join(_files.config_dir(), "tokens")
+    stem = os.path.join(folder, "@environment")
+    if not os.path.isdir(folder):
+        return False
+    with held(stem + ".lock", busy="the environment profile's token has been minting"):
+        _files.remove(stem + ".failed")
+        return _files.remove(stem + ".json")

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from . import _log
 from ._builtin import BUILT_IN
 from .commands import Command, Streams, integration_commands
-from .errors import EXIT_CODES, PROG, exit_program, reported
+from .errors import EXIT_CODES, PROG, exit_program, reported, standard_streams
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ EPILOG = "exit codes:\n{codes}\n\n{rule}\n".format(
 
 
 def main(argv: list[str] | None = None) -> None:
-    exit_program(run(sys.argv[1:] if argv is None else argv, sys.stdin, sys.stdout, sys.stderr))
+    exit_program(run(sys.argv[1:] if argv is None else argv, *standard_streams()))
 
 
 def run(

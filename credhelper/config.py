@@ -28,6 +28,7 @@ from .profiles import Profile
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import contextlib
     from collections.abc import Mapping
 
 MAX_BYTES = 1 << 20
@@ -49,6 +50,16 @@ class Stored(Record):
 
 def path() -> str:
     return os.path.join(_files.config_dir(), "config.json")
+
+
+def config_lock() -> contextlib.AbstractContextManager[None]:
+    """The config lock: hold it around every read-modify-write of a file several of our
+    processes change (this file, Docker's config.json, git's global config), so that none
+    undoes another's change. Re-entrant in a thread; see ``_locks``."""
+    from ._locks import held
+
+    lock = path() + ".lock"
+    return held(lock, busy=f"{lock} has been locked")
 
 
 def read() -> Stored:
@@ -94,16 +105,25 @@ def update_settings(
             "settings to save; name a stored profile"
         )
     name = profile.name if isinstance(profile, Profile) else profile
-    stored = read()
-    current = stored_profile(stored, name)
-    settings = dict(current.settings)
-    if values:
-        settings[integration] = values
-    else:
-        settings.pop(integration, None)
-    updated = make_profile(**{**current.as_dict(), "settings": settings})
-    save_all({**stored.profiles, name: updated})
+    with config_lock():  # a login or logout at the same moment must not lose its profile
+        stored = read()
+        current = stored_profile(stored, name)
+        settings = dict(current.settings)
+        if values:
+            settings[integration] = values
+        else:
+            settings.pop(integration, None)
+        updated = make_profile(**{**current.as_dict(), "settings": settings})
+        _save_or_fail({**stored.profiles, name: updated})
     return updated
+
+
+def _save_or_fail(profiles: Mapping[str, Profile]) -> None:
+    """``save_all``; a full disk or a read-only folder as a ConfigError (one line, exit 1)."""
+    try:
+        save_all(profiles)
+    except OSError as exc:
+        raise ConfigError(f"cannot write {path()}: {exc.strerror or exc}") from exc
 
 
 def stored_profile(stored: Stored, name: str) -> Profile:

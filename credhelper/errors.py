@@ -22,7 +22,7 @@ import warnings
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import IO, NoReturn
+    from typing import IO, NoReturn, TextIO
 
 PROG = "amplify-credhelper"
 
@@ -88,25 +88,43 @@ def reported(
             warnings.showwarning = _warning_printer(prog, stderr)
             return action()
     except CredhelperError as exc:
-        stderr.write(f"{prog}: error: {exc}\n")
+        _say(stderr, f"{prog}: error: {exc}")
         return exc.exit_code
     except SystemExit as exc:  # argparse's --help ends here
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except KeyboardInterrupt:
-        stderr.write(f"{prog}: interrupted\n")
+        _say(stderr, f"{prog}: interrupted")
         return 130
+    except BrokenPipeError:  # the reader left (`token | head -c1`): nothing to say, to no one
+        return READER_GONE
+    except OSError as exc:  # a stream or file nobody named: still one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else "cannot write the output: "
+        _say(stderr, f"{prog}: error: {where}{exc.strerror or type(exc).__name__}")
+        return 1
     except Exception as exc:  # noqa: BLE001  (no traceback reaches a user unasked)
         if verbose:
             import traceback
 
             traceback.print_exc(file=stderr)
-        stderr.write(f"{prog}: internal error: {type(exc).__name__} ({details} for details)\n")
+        _say(stderr, f"{prog}: internal error: {type(exc).__name__} ({details} for details)")
         return 1
+
+
+READER_GONE = 141  # what a shell reports for a program that SIGPIPE ended: 128 + 13
+
+
+def _say(stderr: IO[str] | None, line: str) -> None:
+    """Write ``line`` on stderr; a closed or full stderr leaves nowhere to say anything."""
+    try:
+        stderr.write(line + "\n")  # type: ignore[union-attr]
+        stderr.flush()  # type: ignore[union-attr]
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _warning_printer(prog: str, stderr: IO[str]) -> Callable[..., None]:
     def show(message: Warning | str, *_: object, **__: object) -> None:
-        stderr.write(f"{prog}: warning: {message}\n")
+        _say(stderr, f"{prog}: warning: {message}")
 
     return show
 
@@ -121,5 +139,77 @@ def exit_program(code: int) -> NoReturn:
     objects in reference cycles go unfinalized, and nothing of ours waits for that: files are
     closed by ``with`` blocks, locks released by theirs.
     """
+    code = _output_flushed(code)
     gc.freeze()
     sys.exit(code)
+
+
+def _output_flushed(code: int) -> int:
+    """``code`` once stdout is flushed; else the output's failure, told in one line (not as
+    the interpreter's "Exception ignored" traceback at exit), and stdout sent to /dev/null so
+    that the interpreter's own flush finds nothing to fail on."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        failed = code or READER_GONE
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or "closed"
+        _say(sys.stderr, f"{_program()}: error: cannot write the output: {why}")
+        failed = code or 1
+    _discard_stdout()
+    return failed
+
+
+def _program() -> str:
+    import os
+
+    return os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else PROG
+
+
+def _discard_stdout() -> None:
+    import os
+
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):  # no stdout at all: nothing to flush later
+        pass
+
+
+class ClosedStream:
+    """Stands in for a standard stream that was closed when we started (``cmd >&-``), where
+    Python gives None: writing fails like writing to a closed descriptor, reading finds EOF."""
+
+    def __init__(self, empty: str | bytes = "") -> None:
+        self._empty = empty
+
+    @property
+    def buffer(self) -> ClosedStream:
+        return ClosedStream(b"")
+
+    def write(self, data: object) -> int:
+        raise OSError(9, "Bad file descriptor")  # EBADF, as a closed descriptor gives
+
+    def read(self, size: int = -1) -> str | bytes:
+        return self._empty
+
+    def readline(self, size: int = -1) -> str | bytes:
+        return self._empty
+
+    def flush(self) -> None:
+        pass
+
+    def __iter__(self) -> ClosedStream:
+        return self
+
+    def __next__(self) -> str | bytes:
+        raise StopIteration
+
+
+def standard_streams() -> tuple[TextIO, TextIO, TextIO]:
+    """sys.stdin, sys.stdout and sys.stderr, a closed one replaced by a ``ClosedStream``."""
+    found = (sys.stdin, sys.stdout, sys.stderr)
+    return tuple(s if s is not None else ClosedStream() for s in found)  # type: ignore[return-value]

@@ -50,6 +50,13 @@ def main() -> None:
         "--concurrent", type=int, default=50, help="processes in the cold-start race"
     )
     parser.add_argument(
+        "--busy-race", type=int, default=500,
+        help="processes in the cold-start race beside 3 CPU-bound processes",
+    )  # fmt: skip
+    parser.add_argument(
+        "--only-busy-race", action="store_true", help="log in and run that race alone"
+    )
+    parser.add_argument(
         "--no-httpie-baseline",
         action="store_true",
         help="skip the HTTPie-only venv that shows what installing the plugin costs",
@@ -68,7 +75,11 @@ def main() -> None:
         if not args.no_httpie_baseline:
             Bench.plain_venv = _install(Path(scratch) / "httpie-alone", "httpie")
         with TokenEndpoint() as endpoint:
-            Bench(venv, Path(scratch), endpoint).run(args.runs, args.concurrent, args.budget)
+            bench = Bench(venv, Path(scratch), endpoint)
+            if args.only_busy_race:
+                bench._login()
+                return bench._busy_cold_race(args.busy_race)
+            bench.run(args.runs, args.concurrent, args.budget, args.busy_race)
 
 
 def _install(venv: Path, *packages: str) -> Path:
@@ -94,7 +105,7 @@ class Bench:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AMPLIFY_", "PYTHON"))}
         self.env.update(XDG_CONFIG_HOME=str(scratch / "config"), HOME=str(scratch / "home"))
 
-    def run(self, runs: int, concurrent: int, budget: bool = False) -> None:
+    def run(self, runs: int, concurrent: int, budget: bool = False, busy_race: int = 500) -> None:
         print(
             f"amplify-credhelper benchmark: Python {sys.version.split()[0]}, {runs} interleaved runs each"
         )
@@ -107,6 +118,7 @@ class Bench:
             self._budgets()
         self._imports()
         self._cold_race(concurrent)
+        self._busy_cold_race(busy_race)
         self._httpie(runs, self.plain_venv)
 
     def _login(self) -> None:
@@ -300,6 +312,34 @@ class Bench:
             f"{count} concurrent cold `token` calls: {self.endpoint.token_requests - before} token request(s), "
             f"{ok}/{count} succeeded, {len(tokens)} distinct token(s), {time.monotonic() - started:.1f} s"
         )
+
+    def _busy_cold_race(self, count: int) -> None:
+        """``count`` cold `token` processes with 3 CPU-bound processes beside them: waiters
+        must not queue on the lock to read the cache (one token request, no failure)."""
+        burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                   for _ in range(3)]  # fmt: skip
+        try:
+            before, started = self.endpoint.token_requests, time.monotonic()
+            results = self._race(count)
+            elapsed = time.monotonic() - started
+        finally:
+            for burner in burners:
+                burner.kill()
+                burner.wait()
+        failed = [r for r in results if r.returncode != 0]
+        print(
+            f"{count} concurrent cold `token` calls beside 3 CPU-bound processes: "
+            f"{self.endpoint.token_requests - before} token request(s), {len(failed)} failure(s), "
+            f"{elapsed:.1f} s" + (f"; first failure: {failed[0].stderr.strip()}" if failed else "")
+        )
+
+    def _race(self, count: int) -> list[subprocess.CompletedProcess[str]]:
+        (Path(self.env["XDG_CONFIG_HOME"]) / "amplify-credhelper" / "tokens" / "default.json").unlink()
+        argv = [str(self.bin / "amplify-credhelper"), "token"]
+        with ThreadPoolExecutor(count) as pool:  # all at once, as the issue ran them
+            return list(pool.map(lambda _: subprocess.run(
+                argv, env=self.keyring_env, capture_output=True, text=True, timeout=300
+            ), range(count)))  # fmt: skip
 
     def _httpie(self, runs: int, plain_venv: Path | None) -> None:
         http = self.bin / "http"

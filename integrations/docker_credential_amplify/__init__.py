@@ -16,6 +16,9 @@ __all__ = ["main"]
 
 
 def main() -> None:
+    from credhelper.errors import exit_program, standard_streams
+
     from .protocol import serve
 
-    sys.exit(serve(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
+    stdin, stdout, stderr = standard_streams()
+    exit_program(serve(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 
-from credhelper import ConfigError, Profile, list_profiles, update_settings
+from credhelper import ConfigError, Profile, config_lock, list_profiles, update_settings
 
 from .names import BadRegistry, normalise, parse_list, unique
 
@@ -48,7 +48,11 @@ def served(stored_only: bool = False) -> dict[str, Profile]:
 def assign(profile: Profile, registries: Iterable[str]) -> dict[str, str]:
     """Add ``registries`` to the stored ``profile``, taking each from any other stored profile
     that had it; ``{registry: the profile it was moved from}``."""
-    wanted = unique(registries)
+    with config_lock():  # several profiles change: as one step
+        return _assign(profile, unique(registries))
+
+
+def _assign(profile: Profile, wanted: tuple[str, ...]) -> dict[str, str]:
     moved = {}
     for other in list_profiles():
         if other.from_environment or other.name == profile.name:
@@ -63,7 +67,11 @@ def assign(profile: Profile, registries: Iterable[str]) -> dict[str, str]:
 
 def unassign(registries: Iterable[str]) -> dict[str, str]:
     """Take ``registries`` from every stored profile; ``{registry: profile it was taken from}``."""
-    unwanted = set(registries)
+    with config_lock():  # several profiles change: as one step
+        return _unassign(set(registries))
+
+
+def _unassign(unwanted: set[str]) -> dict[str, str]:
     taken = {}
     for profile in list_profiles():
         if profile.from_environment:

@@ -17,6 +17,7 @@ import warnings
 from credhelper import (
     ConfigError,
     Profile,
+    config_lock,
     is_loopback,
     list_profiles,
     load_profile,
@@ -65,6 +66,12 @@ class SetupDocker(Command):
         )
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
+        # Docker's config.json and the profiles are read, changed and written as one step:
+        # another setup-docker, an erase or a login at the same moment waits its turn.
+        with config_lock():
+            return self._run(args, io)
+
+    def _run(self, args: argparse.Namespace, io: Streams) -> int:
         path = dockerconfig.config_path(self.docker_config_dir)
         config = dockerconfig.load(path)  # a broken file stops us before anything changes
         if args.unset:

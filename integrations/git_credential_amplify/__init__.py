@@ -19,7 +19,7 @@ from credhelper import (
     Token,
     get_token,
 )
-from credhelper.errors import exit_program, reported
+from credhelper.errors import exit_program, reported, standard_streams
 
 from . import settings
 from .hosts import serving_profile
@@ -38,7 +38,8 @@ VERSION = "--version"  # not an operation git sends: the option, passed on as on
 
 
 def main() -> None:
-    exit_program(run(sys.argv[1:], sys.stdin.buffer, sys.stdout.buffer, sys.stderr))
+    stdin, stdout, stderr = standard_streams()
+    exit_program(run(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))
 
 
 def run(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:

@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import warnings
 
-from credhelper import ConfigError, load_profile
+from credhelper import ConfigError, config_lock, load_profile
 from credhelper.commands import PROG, Command
 
 from . import settings
@@ -102,6 +102,12 @@ class SetupGit(Command):
         )
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
+        # git refuses a second writer of its config (config.lock) instead of waiting: our
+        # runs take turns, so two setup-git at once both succeed.
+        with config_lock():
+            return self._run(args, io)
+
+    def _run(self, args: argparse.Namespace, io: Streams) -> int:
         if args.unset:
             return self._unset(_urls(args.hosts) or self._configured_urls(), io)
         profile = load_profile(args.profile)

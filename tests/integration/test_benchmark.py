@@ -26,6 +26,8 @@ def test_benchmark_runs_and_counts_requests_and_imports() -> None:
             "3",
             "--concurrent",
             "12",
+            "--busy-race",
+            "12",
             "--no-httpie-baseline",
         ],
         capture_output=True,
@@ -44,6 +46,10 @@ def test_benchmark_runs_and_counts_requests_and_imports() -> None:
         "12 concurrent cold `token` calls: 1 token request(s), 12/12 succeeded, 1 distinct token(s)"
         in out
     )
+    assert (
+        "12 concurrent cold `token` calls beside 3 CPU-bound processes: 1 token request(s), "
+        "0 failure(s)"
+    ) in out
     assert "amplify-credhelper token" in out and "x\n" in out
     # Instructions are counted next to the wall-clock ratios, on the real interpreter binary.
     assert "instructions (callgrind)" in out

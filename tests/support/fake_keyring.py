@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from keyring.backend import KeyringBackend
 from keyring.errors import KeyringLocked, PasswordDeleteError
@@ -47,6 +48,23 @@ class LockedKeyring(KeyringBackend):
         raise KeyringLocked("the collection is locked")
 
 
+class BlockingKeyring(KeyringBackend):
+    """A keyring that never answers, as a Secret Service waiting on an unlock prompt nobody
+    sees, or a stuck D-Bus."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def get_password(self, service: str, username: str) -> str | None:
+        time.sleep(3600)
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        time.sleep(3600)
+
+    def delete_password(self, service: str, username: str) -> None:
+        time.sleep(3600)
+
+
 class FileKeyring(MemoryKeyring):
     """MemoryKeyring persisted to $AMPLIFY_TEST_KEYRING_FILE, for subprocess tests."""
 
@@ -58,8 +76,11 @@ class FileKeyring(MemoryKeyring):
             self.entries = {}
 
     def _save(self) -> None:
-        with open(os.environ["AMPLIFY_TEST_KEYRING_FILE"], "w") as handle:
+        # Replaced atomically: a process reading while another writes sees a whole file.
+        path = os.environ["AMPLIFY_TEST_KEYRING_FILE"]
+        with open(f"{path}.{os.getpid()}", "w") as handle:
             json.dump({"\0".join(k): v for k, v in self.entries.items()}, handle)
+        os.replace(f"{path}.{os.getpid()}", path)
 
     def get_password(self, service: str, username: str) -> str | None:
         self._load()

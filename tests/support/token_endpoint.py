@@ -68,6 +68,8 @@ class TokenEndpoint(LoopbackServer):
             self.clients = dict(clients)
             self.org_id, self.expires_in = org_id, expires_in
             self.faults: deque[Fault] = deque()
+            self.delay = 0.0  # seconds before each real token's answer (a mint under way)
+            self.arrivals = 0  # requests received, counted before the delay
             self.requests: list[dict] = []  # what each request carried, secrets included
             self.issued: list[str] = []
             self.refusals: list[str] = []  # why each client assertion was refused
@@ -255,8 +257,14 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
                     }
                 )
                 return self._scripted(fault)
-            answering = endpoint.revoke if self.path == REVOKE_PATH else endpoint.answer
-            status, answer = answering(form, self.headers.get("Authorization"))
+            auth = self.headers.get("Authorization")
+            if self.path == REVOKE_PATH:
+                status, answer = endpoint.revoke(form, auth)
+            else:
+                with endpoint._lock:
+                    endpoint.arrivals += 1
+                time.sleep(endpoint.delay)
+                status, answer = endpoint.answer(form, auth)
             return self._send(status, json.dumps(answer).encode(), {})
 
         def _send(self, status: int, body: bytes, headers: dict) -> None:

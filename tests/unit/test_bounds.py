@@ -274,3 +274,23 @@ def test_a_bad_token_url_only_httpx_refuses_is_a_usage_error() -> None:
     with pytest.raises(ConfigError) as caught:
         _http.send(request, timeout=1)  # type: ignore[arg-type]
     assert str(caught.value).startswith("bad token URL 'https://xn--a.example/token' (")
+
+
+def test_a_name_lookup_that_hangs_ends_at_the_deadline(monkeypatch) -> None:
+    # No socket timeout covers getaddrinfo: a name server that never answers would hang us.
+    released = threading.Event()
+
+    def hanging_lookup(*args: object, **kwargs: object) -> list:
+        released.wait(60)
+        raise OSError("released")
+
+    monkeypatch.setattr("socket.getaddrinfo", hanging_lookup)
+    profile = make_profile(name="p", client_id="c", base_url="http://localhost:9")
+    started = time.monotonic()
+    try:
+        failure = _outcome(lambda: _core.mint(profile, "s"))
+    finally:
+        released.set()
+    assert time.monotonic() - started < ENDS_WITHIN
+    assert isinstance(failure, LoginServiceError)
+    assert "the name lookup or the connection hung" in str(failure)

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from docker_credential_amplify import dockerconfig
+
 from credhelper import Token, _files, cache
 from credhelper._validate import make_profile
 
@@ -39,6 +42,34 @@ def test_the_data_is_on_disk_before_the_file_is_renamed_into_place(monkeypatch, 
     assert ("fsync", renamed[0][1], 5000) in synced  # the very file renamed, all of it
     assert events.index(("fsync", renamed[0][1], 5000)) < events.index(renamed[0])
     assert Path(path).read_bytes() == b"x" * 5000
+
+
+@pytest.mark.parametrize("write", ["ours", "docker's"])
+def test_the_folder_is_synced_after_the_rename_so_a_power_cut_keeps_it(
+    monkeypatch, tmp_path, write: str
+) -> None:
+    events: list[tuple] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        info = os.fstat(fd)
+        events.append(("fsync folder" if stat.S_ISDIR(info.st_mode) else "fsync file", info.st_ino))
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        events.append(("replace", dst))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    folder = tmp_path / "private"
+    path = str(folder / "config.json")
+    if write == "ours":
+        _files.write_private(path, b"{}")
+    else:
+        dockerconfig.save(path, {})
+    renamed = events.index(("replace", os.path.realpath(path)))
+    assert ("fsync folder", folder.stat().st_ino) in events[renamed + 1 :]
 
 
 def test_a_write_that_fails_halfway_leaves_the_old_file_whole(tmp_path, subprocess_env) -> None:

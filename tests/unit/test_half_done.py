@@ -8,6 +8,7 @@ Mounting needs root (CI runs as root): elsewhere these tests skip, except under 
 from __future__ import annotations
 
 import errno
+import io
 import os
 import shutil
 import subprocess
@@ -255,3 +256,85 @@ def test_a_cached_token_that_cannot_be_removed_stops_the_logout(
         f"amplify-credhelper: error: cannot remove {path}: Device or resource busy\n",
     )
     assert _snapshot(memory_keyring) == before
+
+
+# -- the integrations' writers, and the standard streams ----------------------------------------
+
+
+@pytest.mark.parametrize("state", ["ro", "full"])
+@pytest.mark.parametrize("where", ["our config", "docker's config"])
+def test_setup_docker_where_nothing_can_be_written_fails_in_one_line(
+    run_cli, small_fs, endpoint, memory_keyring, monkeypatch, tmp_path, state, where
+) -> None:
+    docker = tmp_path / "docker"
+    if where == "docker's config":  # ours elsewhere, Docker's on the small file system
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+        docker = small_fs.root / "docker"
+    monkeypatch.setenv("DOCKER_CONFIG", str(docker))
+    assert run_cli(*login_argv(endpoint), stdin="test-secret").code == 0
+    written = Path(config.path()) if where == "our config" else docker / "config.json"
+    before = Path(config.path()).read_bytes()
+    small_fs.fill() if state == "full" else small_fs.remount("ro")
+    result = run_cli("setup-docker", "registry.example.com")
+    why = "No space left on device" if state == "full" else "Read-only file system"
+    assert (result.code, result.err) == (1, _error(str(written), why))
+    assert Path(config.path()).read_bytes() == before  # the assignment was put back
+
+
+@pytest.mark.parametrize("state", ["ro", "full"])
+def test_docker_erase_where_nothing_can_be_written_fails_in_one_line(
+    run_cli, small_fs, endpoint, memory_keyring, monkeypatch, tmp_path, state
+) -> None:
+    from docker_credential_amplify.helper import ProfileRegistries
+    from docker_credential_amplify.protocol import handle
+
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
+    assert run_cli(*login_argv(endpoint), stdin="test-secret").code == 0
+    assert run_cli("setup-docker", "registry.example.com").code == 0
+    small_fs.fill() if state == "full" else small_fs.remount("ro")
+    out, err = io.BytesIO(), io.StringIO()
+    code = handle("erase", io.BytesIO(b"registry.example.com\n"), out, err, ProfileRegistries())
+    why = "No space left on device" if state == "full" else "Read-only file system"
+    said = f"docker-credential-amplify: error: cannot write {config.path()}: {why}\n"
+    assert (code, err.getvalue()) == (1, said)
+
+
+def _token_with_stdout(env: dict, stdout: object) -> subprocess.Popen:
+    from conftest import console_script
+
+    return subprocess.Popen([console_script("amplify-credhelper"), "token"], env=env,
+                            stdout=stdout, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+@pytest.fixture
+def token_env(endpoint, subprocess_env) -> dict:
+    return {**subprocess_env, "AMPLIFY_CLIENT_ID": "test-client",
+            "AMPLIFY_CLIENT_SECRET": "test-secret", "AMPLIFY_BASE_URL": endpoint.base_url}  # fmt: skip
+
+
+def test_a_full_stdout_is_one_line_and_exit_1(token_env) -> None:
+    with open("/dev/full", "w") as full:
+        process = _token_with_stdout(token_env, full)
+    assert (process.wait(60), process.stderr.read()) == (
+        1,
+        "amplify-credhelper: error: cannot write the output: No space left on device\n",
+    )
+
+
+def test_a_closed_stdout_is_one_line_and_exit_1(token_env) -> None:
+    from conftest import console_script
+
+    done = subprocess.run(["sh", "-c", f'"{console_script("amplify-credhelper")}" token >&-'],
+                          env=token_env, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert (done.returncode, done.stderr) == (
+        1,
+        "amplify-credhelper: error: cannot write the output: Bad file descriptor\n",
+    )
+
+
+def test_a_reader_that_left_ends_us_silently(token_env) -> None:
+    reader, writer = os.pipe()
+    os.close(reader)  # `token | head -c0`: gone before we write
+    process = _token_with_stdout(token_env, writer)
+    os.close(writer)
+    assert (process.wait(60), process.stderr.read()) == (141, "")

@@ -21,6 +21,7 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
         "Profile",
         "Token",
         "client_secret",
+        "config_lock",
         "forget_token",
         "get_token",
         "get_token_async",
