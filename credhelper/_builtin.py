@@ -5,6 +5,7 @@ exec, doctor and completion, each in its own module, imported only when that com
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from . import _core, config
@@ -16,9 +17,21 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterable, Iterator
+    from typing import IO
 
     from .commands import CommandParser, Streams, Subcommands
     from .profiles import Profile
+
+
+def mask_in_ci_log(out: IO[str], token: str) -> None:
+    """On GitHub Actions, register ``token`` with the runner's log masking, so a ``set -x``, a
+    debug print or a failing curl later in the step shows ``***`` instead. The runner reads the
+    workflow command ``::add-mask::VALUE`` at the start of a line of the step's stdout or stderr
+    (GitHub's "Workflow commands for GitHub Actions"; the runner's ScriptHandler passes both
+    streams through its command parser). The token is RFC 6750 characters: one line."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        out.write(f"::add-mask::{token}\n")
+        out.flush()  # before anything that might show the token reaches the log
 
 
 class _Switched(Command):
@@ -43,6 +56,7 @@ class _Token(_Switched):
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         profile = load_profile(args.profile)
         token = _core.get_token(profile, refresh=args.refresh)
+        mask_in_ci_log(io.stderr, token.access_token)  # stdout is usually captured: $(...)
         if args.json:
             from ._output import official_shape, print_json
 
@@ -58,6 +72,7 @@ class _Header(_Switched):
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         token = _core.get_token(args.profile)
+        mask_in_ci_log(io.stderr, token.access_token)  # stdout goes to curl, not to the log
         io.stdout.write(f"Authorization: Bearer {token.access_token}\n")
         if token.org_id is not None:
             io.stdout.write(f"X-Axway-Tenant-Id: {token.org_id}\n")
@@ -71,6 +86,9 @@ class _Env(_Switched):
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         # Token and org id are checked to be shell-safe (RFC 6750 characters, digits): no quoting.
         token = _core.get_token(args.profile)
+        # On stderr: stdout goes to `eval "$(...)"`, never to the runner, and an eval'd
+        # `::add-mask::...` line would run as a command whose "not found" error shows the token.
+        mask_in_ci_log(io.stderr, token.access_token)
         io.stdout.write(f"export AMPLIFY_TOKEN={token.access_token}\n")
         if token.org_id is not None:
             io.stdout.write(f"export AMPLIFY_TENANT_ID={token.org_id}\n")

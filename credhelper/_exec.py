@@ -16,7 +16,7 @@ import argparse
 import os
 
 from . import _core
-from ._builtin import parser_with_epilog
+from ._builtin import mask_in_ci_log, parser_with_epilog
 from ._output import duration
 from ._select import load_profile
 from .commands import Command
@@ -131,6 +131,8 @@ class Exec(Command):
             raise ConfigError(f"exec needs a command: {PROG} exec [--profile P] -- CMD [ARGS...]")
         token = token_for(load_profile(args.profile), args.min_valid)
         env = child_environment(os.environ, token)
+        # CMD's stdout is ours, the step's: the runner registers the mask before CMD can print.
+        mask_in_ci_log(io.stdout, token.access_token)
         io.stdout.flush()  # what we wrote must come out before CMD writes
         io.stderr.flush()
         try:
