@@ -194,7 +194,7 @@ def _get(doing: str, key: _Key) -> str | None:
 
 
 def _put(key: _Key, secret: str) -> None:
-    _call("save the secret in", keyring.set_password, *key, secret)
+    _call("save the secret in", keyring.set_password, *key, secret, secret=secret)
     if _get("read the secret from", key) != secret:
         # Some backends (the null one, a full Windows Credential Manager) drop it silently.
         raise KeyringUnavailable(
@@ -211,16 +211,32 @@ def _delete(key: _Key) -> None:
             raise  # a real failure, not an entry another process deleted first
 
 
-def _call(doing: str, function: Callable[..., object], *args: str) -> object:
+def _call(
+    doing: str, function: Callable[..., object], *args: str, secret: str | None = None
+) -> object:
     try:
         return function(*args)
     except Exception as exc:  # noqa: BLE001  (KeyringError, and the D-Bus or OS errors backends leak)
-        raise KeyringUnavailable(
-            f"cannot {doing} the keyring ({_reason(exc)}): {WAYS_OUT}"
-        ) from exc
+        failure = exc
+    leaks = secret is not None and _mentions(failure, secret)
+    error = KeyringUnavailable(
+        f"cannot {doing} the keyring ({_reason(failure, leaks)}): {WAYS_OUT}"
+    )
+    if leaks:
+        raise error  # raised outside the except block: no __cause__ or __context__ holds it
+    raise error from failure
 
 
-def _reason(exc: Exception) -> str:
-    # Backend messages name the failure, never the secret; keep them to one line anyway.
-    text = " ".join(str(exc).split())[:200]
+def _mentions(exc: BaseException | None, secret: str) -> bool:
+    """Whether ``exc`` or an exception behind it shows ``secret`` (a backend that echoes the
+    value it was given): then only the failure's type may leave this module."""
+    while exc is not None:
+        if secret in repr(exc) or secret in str(exc) or any(secret in repr(a) for a in exc.args):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _reason(exc: Exception, hide_text: bool = False) -> str:
+    text = "" if hide_text else " ".join(str(exc).split())[:200]  # one line, whatever it says
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
