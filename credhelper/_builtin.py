@@ -9,7 +9,7 @@ import os
 from collections.abc import Mapping
 
 from . import _core, config
-from ._select import environment_defined, environment_profile, load_profile
+from ._select import environment_defined, environment_profile, load_profile, stored_name
 from .commands import Command
 from .errors import PROG, ConfigError
 
@@ -148,7 +148,10 @@ class _Logout(_Switched):
         if args.all and args.profile:
             raise ConfigError("logout takes --profile or --all, not both")
         stored = config.read()
-        chosen = list(stored.profiles.values()) if args.all else [load_profile(args.profile)]
+        if args.all and not stored.profiles and not stored.broken:
+            io.stdout.write("No profiles stored: nothing to log out.\n")
+            return 0
+        chosen = list(stored.profiles.values()) if args.all else [_stored(args.profile, stored)]
         for profile in chosen:
             if profile.from_environment:
                 raise ConfigError(
@@ -162,6 +165,19 @@ class _Logout(_Switched):
         if args.all and stored.broken:
             raise config.unusable(sorted(stored.broken))  # left in place: we cannot read them
         return 0
+
+
+def _stored(name: str | None, stored: config.Stored) -> Profile:
+    """The profile ``logout`` means. One that is not stored is nothing to log out: the error
+    says so, not "log in first" as for the commands that need a profile."""
+    if name is None and environment_defined():
+        return environment_profile()  # refused by the caller, with its own message
+    wanted = stored_name(name)
+    if wanted not in stored.profiles and wanted not in stored.broken:
+        raise ConfigError(
+            f"no profile {wanted!r} is stored: nothing to log out (see `{PROG} status`)"
+        )
+    return config.stored_profile(stored, wanted)
 
 
 def _removed_with(profile: Profile) -> str:

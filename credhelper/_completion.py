@@ -76,7 +76,8 @@ class Completion(Command):
         self._parser = parser  # None: the CLI's full parser, installed integrations included
 
     def add_parser(self, commands: Subcommands, common: CommandParser) -> CommandParser:
-        return parser_with_epilog(self, commands, common, EPILOG)
+        # Not --profile nor --verbose: a script is the same for every profile and says nothing.
+        return parser_with_epilog(self, commands, type(common)(add_help=False), EPILOG)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("shell", nargs="?", choices=SHELLS, help="bash, zsh or fish")
