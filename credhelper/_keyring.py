@@ -194,7 +194,7 @@ def _get(doing: str, key: _Key) -> str | None:
 
 
 def _put(key: _Key, secret: str) -> None:
-    _call("save the secret in", keyring.set_password, *key, secret, secret=secret)
+    _call("store the secret in", keyring.set_password, *key, secret, secret=secret)
     if _get("read the secret from", key) != secret:
         # Some backends (the null one, a full Windows Credential Manager) drop it silently.
         raise KeyringUnavailable(
@@ -238,5 +238,13 @@ def _mentions(exc: BaseException | None, secret: str) -> bool:
 
 
 def _reason(exc: Exception, hide_text: bool = False) -> str:
-    text = "" if hide_text else " ".join(str(exc).split())[:200]  # one line, whatever it says
+    text = "" if hide_text else _shortened(" ".join(str(exc).split()))  # one line
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _shortened(text: str, limit: int = 200) -> str:
+    """At most about ``limit`` characters, cut between words: never in the middle of a URL or
+    a path, which a user would copy."""
+    if len(text) <= limit:
+        return text
+    return text[: text.rfind(" ", 0, limit) if " " in text[:limit] else limit] + " ..."

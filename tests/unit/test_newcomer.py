@@ -64,3 +64,32 @@ def test_completion_help_shows_only_what_applies(run_cli) -> None:
     out = run_cli("completion", "--help").out
     assert out.startswith("usage: amplify-credhelper completion [-h] [{bash,zsh,fish}]\n")
     assert "--profile" not in out and "--verbose" not in out
+
+
+def test_status_json_gives_the_org_id_as_token_json_does(run_cli, logged_in) -> None:
+    import json
+
+    status = json.loads(run_cli("status", "--json").out)[0]["token"]["orgId"]
+    token = json.loads(run_cli("token", "--json").out)["org"]["id"]
+    assert status == token == 652605300303530
+
+
+def test_a_long_keyring_error_is_cut_between_words_not_in_a_url(
+    run_cli, endpoint, memory_keyring, monkeypatch
+) -> None:
+    url = "https://vault.example.com/v1/secret/data/" + "x" * 40
+    words = "the backend refused the request from this client " * 3
+
+    def refuse(*args: str) -> None:
+        raise RuntimeError(f"{words}see {url} for details")
+
+    monkeypatch.setattr(memory_keyring, "set_password", refuse)
+    from conftest import login_argv
+
+    result = run_cli(*login_argv(endpoint), stdin="test-secret\n")
+    assert result.code == 4
+    assert (
+        "cannot store the secret in the keyring (RuntimeError: "
+        + " ".join(words.split())
+        + " see ...): "
+    ) in result.err

@@ -45,7 +45,7 @@ def _echoes(service: str, user: str, value: str) -> None:
     ("set_password", "message"),
     [
         (_drops, "the keyring (support.fake_keyring.MemoryKeyring) did not keep the secret: "),
-        (_echoes, "cannot save the secret in the keyring (RuntimeError): "),
+        (_echoes, "cannot store the secret in the keyring (RuntimeError): "),
     ],
 )
 def test_a_keyring_failure_never_carries_the_secret(
