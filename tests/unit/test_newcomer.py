@@ -93,3 +93,27 @@ def test_a_long_keyring_error_is_cut_between_words_not_in_a_url(
         + " ".join(words.split())
         + " see ...): "
     ) in result.err
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_the_completion_scripts_offer_envs_choices(run_cli, shell: str) -> None:
+    script = run_cli("completion", shell).out
+    for name in ("prod", "staging", "preprod", "production", "dev", "test"):
+        assert name in script
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_each_scripts_install_note_is_the_one_completion_help_gives(run_cli, shell: str) -> None:
+    script = run_cli("completion", shell).out
+    note = " ".join(
+        line.removeprefix("# install: ")
+        for line in script.splitlines()
+        if line.startswith("# install: ")
+    )
+    help_text = run_cli("completion", "--help").out
+    lines = help_text[help_text.index("install:\n") :].splitlines()[1:]
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"  {shell} "))
+    given = [lines[start][len(shell) + 3 :]]
+    given += [line for line in lines[start + 1 :] if line.startswith("        ")][:1]
+    assert note and note.split() == " ".join(given).split()
+    assert "bash_completion/" not in script  # shtab's own suggestion, a folder bash never reads
