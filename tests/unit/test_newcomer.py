@@ -117,3 +117,16 @@ def test_each_scripts_install_note_is_the_one_completion_help_gives(run_cli, she
     given += [line for line in lines[start + 1 :] if line.startswith("        ")][:1]
     assert note and note.split() == " ".join(given).split()
     assert "bash_completion/" not in script  # shtab's own suggestion, a folder bash never reads
+
+
+@pytest.mark.parametrize(
+    "argv", [["login"], ["login", "--secret-stdin"], ["login", "--env", "prod"]]
+)
+def test_login_without_a_terminal_or_client_id_names_the_client_id_first(
+    run_cli, memory_keyring, argv: list[str]
+) -> None:
+    result = run_cli(*argv)  # stdin is not a terminal: no prompt could ask for anything
+    assert (result.code, result.err) == (
+        1,
+        "amplify-credhelper: error: login needs --client-id (or AMPLIFY_CLIENT_ID)\n",
+    )
