@@ -144,7 +144,7 @@ def test_unset_removes_only_its_own_lines(setup_git, git, logged_in) -> None:
         (["http://git.example.com"], "refusing 'http://git.example.com': tokens only travel over "
                                      "https (plain http is allowed for 127.0.0.1, ::1 and localhost only)"),
         ([], "no host given, and profile 'default' lists none: name one"),
-        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper --help`)"),
+        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper setup-git --help`)"),
     ],
 )  # fmt: skip
 def test_refuses_what_it_cannot_write(setup_git, git, logged_in, argv, message) -> None:
