@@ -5,10 +5,11 @@ exec, doctor and completion, each in its own module, imported only when that com
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from . import _core, cache, config
-from ._select import environment_defined, environment_profile, load_profile
+from ._select import environment_defined, environment_profile, load_profile, stored_name
 from .commands import Command
 from .errors import PROG, ConfigError
 
@@ -16,10 +17,22 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Iterable, Iterator
+    from typing import IO
 
     from .commands import CommandParser, Streams, Subcommands
     from .profiles import Profile
     from .tokens import Token
+
+
+def mask_in_ci_log(out: IO[str], token: str) -> None:
+    """On GitHub Actions, register ``token`` with the runner's log masking, so a ``set -x``, a
+    debug print or a failing curl later in the step shows ``***`` instead. The runner reads the
+    workflow command ``::add-mask::VALUE`` at the start of a line of the step's stdout or stderr
+    (GitHub's "Workflow commands for GitHub Actions"; the runner's ScriptHandler passes both
+    streams through its command parser). The token is RFC 6750 characters: one line."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        out.write(f"::add-mask::{token}\n")
+        out.flush()  # before anything that might show the token reaches the log
 
 
 class _Switched(Command):
@@ -44,6 +57,7 @@ class _Token(_Switched):
     def run(self, args: argparse.Namespace, io: Streams) -> int:
         profile = load_profile(args.profile)
         token = _core.get_token(profile, refresh=args.refresh)
+        mask_in_ci_log(io.stderr, token.access_token)  # stdout is usually captured: $(...)
         if args.json:
             from ._output import official_shape, print_json
 
@@ -58,7 +72,9 @@ class _Header(_Switched):
     help = "print the Authorization and X-Axway-Tenant-Id headers, one a line"
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
-        io.stdout.write(header_lines(_core.get_token(args.profile)))
+        token = _core.get_token(args.profile)
+        mask_in_ci_log(io.stderr, token.access_token)  # stdout goes to curl, not to the log
+        io.stdout.write(header_lines(token))
         return 0
 
 
@@ -77,6 +93,9 @@ class _Env(_Switched):
         # Central URL comes from our own table (_regions.SITES): no quoting.
         profile = load_profile(args.profile)
         token = _core.get_token(profile)
+        # On stderr: stdout goes to `eval "$(...)"`, never to the runner, and an eval'd
+        # `::add-mask::...` line would run as a command whose "not found" error shows the token.
+        mask_in_ci_log(io.stderr, token.access_token)
         io.stdout.write(f"export AMPLIFY_TOKEN={token.access_token}\n")
         # Unset what is unknown: never leave another profile's org or region behind.
         _export(io, "AMPLIFY_TENANT_ID", token.org_id)
@@ -139,9 +158,12 @@ class _Logout(_Switched):
         if args.all and args.profile:
             raise ConfigError("logout takes --profile or --all, not both")
         stored = config.read()
-        chosen = list(stored.profiles.values()) if args.all else [load_profile(args.profile)]
-        if args.all and environment_defined():
-            chosen.insert(0, environment_profile())
+        if args.all:
+            chosen = list(stored.profiles.values())
+            if environment_defined():
+                chosen.insert(0, environment_profile())
+        else:
+            chosen = [_stored(args.profile, stored)]
         for profile in chosen:
             from ._revoke import prepared  # RFC 7009: the login service forgets the token too
 
@@ -151,6 +173,8 @@ class _Logout(_Switched):
         # A CI runner's clean-up step runs without the variables: their token goes all the same.
         if args.all and not environment_defined() and _environment_token_removed():
             io.stdout.write("Logged out: the AMPLIFY_CLIENT_ID profile's cached token removed.\n")
+        elif args.all and not chosen and not stored.broken:
+            io.stdout.write("No profiles stored: nothing to log out.\n")
         if args.all and stored.broken:
             raise config.unusable(sorted(stored.broken))  # left in place: we cannot read them
         return 0
@@ -176,6 +200,19 @@ def _environment_token_removed() -> bool:
     except OSError as exc:
         raise ConfigError(f"cannot remove the environment profile's cached token: "
                           f"{exc.strerror or exc}") from exc  # fmt: skip
+
+
+def _stored(name: str | None, stored: config.Stored) -> Profile:
+    """The profile ``logout`` means. One that is not stored is nothing to log out: the error
+    says so, not "log in first" as for the commands that need a profile."""
+    if name is None and environment_defined():
+        return environment_profile()  # only its cached token is ours to remove
+    wanted = stored_name(name)
+    if wanted not in stored.profiles and wanted not in stored.broken:
+        raise ConfigError(
+            f"no profile {wanted!r} is stored: nothing to log out (see `{PROG} status`)"
+        )
+    return config.stored_profile(stored, wanted)
 
 
 def _removed_with(profile: Profile) -> str:

@@ -15,6 +15,7 @@ from . import config
 from ._builtin import parser_with_epilog
 from .commands import Command
 from .errors import PROG, ConfigError
+from .profiles import ENV_ALIASES, ENVIRONMENTS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,14 +28,14 @@ if TYPE_CHECKING:
 SHELLS = ("bash", "zsh", "fish")
 PROFILE_NAMES = f"{PROG} completion --profiles"
 _FILE_OPTIONS = ("key_file", "ca_file")  # options whose value is a path: complete file names
-EPILOG = f"""\
-install:
-  bash  eval "$({PROG} completion bash)"  (in ~/.bashrc), or write it to
-        ~/.local/share/bash-completion/completions/{PROG}
-  zsh   eval "$({PROG} completion zsh)"  (in ~/.zshrc, after compinit), or write it to
-        _{PROG} in a folder on $fpath
-  fish  {PROG} completion fish > ~/.config/fish/completions/{PROG}.fish
-"""
+INSTALL = {
+    "bash": f"""eval "$({PROG} completion bash)"  (in ~/.bashrc), or write it to
+        ~/.local/share/bash-completion/completions/{PROG}""",
+    "zsh": f"""eval "$({PROG} completion zsh)"  (in ~/.zshrc, after compinit), or write it to
+        _{PROG} in a folder on $fpath""",
+    "fish": f"{PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
+}
+EPILOG = "install:\n" + "".join(f"  {shell:<5} {line}\n" for shell, line in INSTALL.items())
 
 
 def script(shell: str, parser: argparse.ArgumentParser) -> str:
@@ -46,8 +47,24 @@ def script(shell: str, parser: argparse.ArgumentParser) -> str:
             action.complete = shtab.cmd(PROFILE_NAMES)  # type: ignore[attr-defined]
         elif action.dest in _FILE_OPTIONS:
             action.complete = shtab.FILE  # type: ignore[attr-defined]
+        elif action.dest == "env":  # choices for the script only: login checks --env itself
+            action.choices = [*ENVIRONMENTS, *ENV_ALIASES]
     text: str = shtab.complete(parser, shell)
-    return text if text.endswith("\n") else text + "\n"
+    return _our_install_note(text if text.endswith("\n") else text + "\n", shell)
+
+
+def _our_install_note(text: str, shell: str) -> str:
+    """The script with shtab's usage comment replaced by the install lines `completion --help`
+    gives, so the two never point to different places."""
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("# Usage:")), None)
+    if start is None:
+        return text
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("#"):
+        end += 1
+    note = [f"# install: {line.strip()}\n" for line in INSTALL[shell].splitlines()]
+    return "".join([*lines[:start], *note, *lines[end:]])
 
 
 def _all_actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
@@ -76,7 +93,8 @@ class Completion(Command):
         self._parser = parser  # None: the CLI's full parser, installed integrations included
 
     def add_parser(self, commands: Subcommands, common: CommandParser) -> CommandParser:
-        return parser_with_epilog(self, commands, common, EPILOG)
+        # Not --profile nor --verbose: a script is the same for every profile and says nothing.
+        return parser_with_epilog(self, commands, type(common)(add_help=False), EPILOG)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("shell", nargs="?", choices=SHELLS, help="bash, zsh or fish")

@@ -17,7 +17,7 @@ import argparse
 import os
 
 from . import _core
-from ._builtin import parser_with_epilog
+from ._builtin import mask_in_ci_log, parser_with_epilog
 from ._output import duration
 from ._select import SECRET_WITHHELD, load_profile
 from .commands import Command
@@ -177,6 +177,8 @@ class Exec(Command):
         token = token_for(profile, args.min_valid)
         env = child_environment(os.environ, token, keep_secret=args.keep_secret_env)
         env = with_central_url(env, profile.central_url)
+        # CMD's stdout is ours, the step's: the runner registers the mask before CMD can print.
+        mask_in_ci_log(io.stdout, token.access_token)
         io.stdout.flush()  # what we wrote must come out before CMD writes
         io.stderr.flush()
         try:

@@ -195,7 +195,7 @@ def _get(doing: str, key: _Key) -> str | None:
 
 
 def _put(key: _Key, secret: str) -> None:
-    _call("save the secret in", keyring.set_password, *key, secret)
+    _call("store the secret in", keyring.set_password, *key, secret, secret=secret)
     if _get("read the secret from", key) != secret:
         # Some backends (the null one, a full Windows Credential Manager) drop it silently.
         raise KeyringUnavailable(
@@ -212,7 +212,9 @@ def _delete(key: _Key) -> None:
             raise  # a real failure, not an entry another process deleted first
 
 
-def _call(doing: str, function: Callable[..., object], *args: str) -> object:
+def _call(
+    doing: str, function: Callable[..., object], *args: str, secret: str | None = None
+) -> object:
     """``function(*args)`` within the keyring's deadline; its failures as KeyringUnavailable."""
     from ._deadline import within
 
@@ -222,9 +224,14 @@ def _call(doing: str, function: Callable[..., object], *args: str) -> object:
     except KeyringUnavailable:
         raise
     except Exception as exc:  # noqa: BLE001  (KeyringError, and the D-Bus or OS errors backends leak)
-        raise KeyringUnavailable(
-            f"cannot {doing} the keyring ({_reason(exc)}): {WAYS_OUT}"
-        ) from exc
+        failure = exc
+    leaks = secret is not None and _mentions(failure, secret)
+    error = KeyringUnavailable(
+        f"cannot {doing} the keyring ({_reason(failure, leaks)}): {WAYS_OUT}"
+    )
+    if leaks:
+        raise error  # raised outside the except block: no __cause__ or __context__ holds it
+    raise error from failure
 
 
 DEADLINE = 20.0  # seconds; with a token request's 30 s, within the 60 s others wait on a mint
@@ -251,7 +258,25 @@ def _late(doing: str, seconds: float) -> KeyringUnavailable:
     )
 
 
-def _reason(exc: Exception) -> str:
-    # Backend messages name the failure, never the secret; keep them to one line anyway.
-    text = " ".join(str(exc).split())[:200]
+def _mentions(exc: BaseException | None, secret: str) -> bool:
+    """Whether ``exc`` or an exception behind it shows ``secret`` (a backend that echoes the
+    value it was given): then only the failure's type may leave this module."""
+    while exc is not None:
+        if secret in repr(exc) or secret in str(exc) or any(secret in repr(a) for a in exc.args):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _reason(exc: Exception, hide_text: bool = False) -> str:
+    # Backend messages name the failure, never the secret (else hide_text); one line anyway.
+    text = "" if hide_text else _shortened(" ".join(str(exc).split()))
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _shortened(text: str, limit: int = 200) -> str:
+    """At most about ``limit`` characters, cut between words: never in the middle of a URL or
+    a path, which a user would copy."""
+    if len(text) <= limit:
+        return text
+    return text[: text.rfind(" ", 0, limit) if " " in text[:limit] else limit] + " ..."

@@ -61,7 +61,8 @@ def status_of(profile: Profile) -> dict[str, object]:
         state = {
             "valid": token.is_fresh(profile.refresh_margin),
             "expiresAt": int(token.expires_at * 1000),
-            "orgId": token.org_id,
+            # a number, as `token --json` gives it (.org.id): one type for one value
+            "orgId": None if token.org_id is None else int(token.org_id),
         }
     return {
         "profile": profile.name,

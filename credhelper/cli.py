@@ -86,12 +86,24 @@ def _parse_and_run(argv: list[str], io: Streams, integrations: _Found) -> int:
     chosen = [wanted] if wanted else _every_command(integrations)
     parser = _parser(chosen)
     with contextlib.redirect_stdout(io.stdout):  # argparse prints help to sys.stdout
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # argparse would blame the top parser: name the command's own --help
+            _parser_of(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.command is None:
         parser.print_help(io.stdout)
         return 1
     command = next(c for c in chosen if c.name == args.command)
     return command.run(args, io)
+
+
+def _parser_of(parser: CommandParser, command: str | None) -> argparse.ArgumentParser:
+    """The sub-parser of ``command`` (the top parser when there is none)."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]  # type: ignore[no-any-return]
+    return parser
 
 
 def _command(name: str, integrations: _Found) -> Command | None:

@@ -31,7 +31,9 @@ settings.load_profile(os.environ.get("AMPLIFY_TEST_HYPOTHESIS", "quick"))
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own user folders and no AMPLIFY_* settings from outside."""
+    """Every test gets its own user folders and no AMPLIFY_* settings from outside (nor
+    GITHUB_ACTIONS: on a GitHub runner, commands that hand out a token add a mask line)."""
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     for name in list(os.environ):
         if name.startswith("AMPLIFY_") and not name.startswith("AMPLIFY_TEST_"):
             monkeypatch.delenv(name)

@@ -39,8 +39,11 @@ class Seen(NamedTuple):
 class GitServer(LoopbackServer):
     """Threaded loopback server; ``issued`` is the token endpoint's list of minted tokens."""
 
-    def __init__(self, root: Path, issued: list[str]) -> None:
-        self.root, self.issued = root, issued
+    def __init__(
+        self, root: Path, issued: list[str], schemes: tuple[str, ...] = ("Basic",)
+    ) -> None:
+        # The schemes it takes and offers in WWW-Authenticate: ("Bearer",) is a Bearer-only host.
+        self.root, self.issued, self.schemes = root, issued, schemes
         self.refused: set[str] = set()
         self.seen: list[Seen] = []
         super().__init__(_handler_for(self))
@@ -106,9 +109,10 @@ def _handler_for(server: GitServer) -> type[BaseHTTPRequestHandler]:
             body = self._read_body()  # always, so a 401 leaves the connection usable
             scheme, user, token = _credentials(self.headers.get("Authorization"))
             path, _, query = self.path.partition("?")
-            if not server.accepts(token):
+            if scheme not in server.schemes or not server.accepts(token):
                 server.seen.append(Seen(self.command, path, scheme, token, 401))
-                return self._send(401, {"WWW-Authenticate": 'Basic realm="amplify"'}, b"")
+                challenge = ", ".join(f'{name} realm="amplify"' for name in server.schemes)
+                return self._send(401, {"WWW-Authenticate": challenge}, b"")
             status, headers, content = self._run_backend(path, query, user or "bearer", body)
             server.seen.append(Seen(self.command, path, scheme, token, status))
             self._send(status, headers, content)

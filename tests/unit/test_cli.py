@@ -139,7 +139,7 @@ def test_status_lists_profiles_without_secrets_or_tokens(run_cli, logged_in) -> 
     assert result.out.endswith(f", org {ORG}\n")
     rows = json.loads(run_cli("status", "--json").out)
     assert [(r["profile"], r["token"]["valid"], r["token"]["orgId"]) for r in rows] == [
-        ("default", True, ORG)
+        ("default", True, int(ORG))
     ]
     everything = result.out + json.dumps(rows)
     assert logged_in.issued[0] not in everything and "test-secret" not in everything

@@ -166,7 +166,7 @@ def test_unset_with_a_profile_removes_that_profiles_registries(two_profiles, run
         (["http://reg.example.com"], "refusing 'http://reg.example.com': a registry's secret only travels over https (plain http is allowed for 127.0.0.1, ::1 and localhost only)"),
         ([], "no registry given, and profile 'default' has none: name one"),
         (["--profile", "nope", REG], "no profile 'nope': run `amplify-credhelper login --profile nope --client-id ID` first (or set AMPLIFY_CLIENT_ID and AMPLIFY_CLIENT_SECRET)"),
-        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper --help`)"),
+        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper setup-docker --help`)"),
     ],
 )
 def test_bad_setup_is_one_line_and_changes_nothing(logged_in, run_cli, docker_dir, argv, message) -> None:

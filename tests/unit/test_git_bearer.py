@@ -57,6 +57,25 @@ def test_a_basic_only_server_gets_the_token_as_a_password_even_from_new_git(
 
 
 @pytest.mark.parametrize(
+    "declared",
+    [
+        b"",  # git 2.41-2.45: challenges, but no capabilities
+        b"capability[]=state\n",  # another capability only
+        b"capability[]=authtypes\ncapability[]=Authtype\n",  # look-alikes
+        b"capability=authtype\n",  # not the list key
+    ],
+    ids=["none", "state-only", "lookalikes", "not-a-list"],
+)
+def test_a_bearer_challenge_without_the_authtype_capability_gets_a_password(
+    logged_in, declared: bytes
+) -> None:
+    # gitcredentials(7): authtype, credential and ephemeral only for a caller that declared
+    # capability[]=authtype; git before 2.46 would take the answer's fields as something else.
+    challenges = b'wwwauth[]=Bearer realm="x"\nwwwauth[]=Basic realm="x"\n'
+    assert get(declared + challenges + HTTPS) == basic_answer()
+
+
+@pytest.mark.parametrize(
     "value",
     ["Bearer", "bearer", "BEARER realm=x", 'Basic realm="a", Bearer realm="b"',
      'Basic realm="a, b",Bearer', "Newauth realm=x, Bearer error=invalid_token"],

@@ -206,7 +206,7 @@ def test_a_keyring_refusing_the_secret_leaves_the_config_as_it_was(
     result = run_cli(*login_argv(endpoint, "--timeout", "5"), stdin="new-secret")
     assert result.code == 4
     assert result.err.startswith(
-        "amplify-credhelper: error: cannot save the secret in the keyring (KeyringLocked: "
+        "amplify-credhelper: error: cannot store the secret in the keyring (KeyringLocked: "
     )
     assert _snapshot(memory_keyring) == before
 

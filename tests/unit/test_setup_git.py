@@ -148,7 +148,7 @@ def test_unset_removes_only_its_own_lines(setup_git, git, logged_in) -> None:
                                      "over https (plain http is allowed for 127.0.0.1, ::1 and localhost only)"),
         (["127.0.0.1:*"], "git host '127.0.0.1:*': git's URL matching has no wildcard port: name the port"),
         ([], "no host given, and profile 'default' lists none: name one"),
-        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper --help`)"),
+        (["--bogus"], "unrecognized arguments: --bogus (see `amplify-credhelper setup-git --help`)"),
     ],
 )  # fmt: skip
 def test_refuses_what_it_cannot_write(setup_git, git, logged_in, argv, message) -> None:
