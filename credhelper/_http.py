@@ -18,6 +18,7 @@ authorities are the profile's CA file, else SSL_CERT_FILE, else httpx's own bund
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import random
 import socket
@@ -246,9 +247,9 @@ class _Watchdog:
 # -- trust and proxies ----------------------------------------------------------------------
 
 
-def tls_context(ca_file: str | None) -> ssl.SSLContext | bool:
+def tls_context(ca_file: str | None) -> ssl.SSLContext:
     """What checks the login service's certificate: the profile's CA file, else SSL_CERT_FILE
-    (read as httpx would), else httpx's own bundle (True). A file that cannot serve is a
+    (read as httpx would), else httpx's own default. A file that cannot serve is a
     ConfigError here, before any request, rather than an OSError deep in the connection."""
     if ca_file:
         fix = "give a readable file of PEM certificates with `amplify-credhelper login --ca-file`"
@@ -257,14 +258,19 @@ def tls_context(ca_file: str | None) -> ssl.SSLContext | bool:
     if env_file:
         fix = "point it at a readable file of PEM certificates, or unset it"
         return _load_ca(env_file, f"SSL_CERT_FILE={env_file}", fix)
-    return True
+    import certifi  # httpx's own dependency: the bundle its default context reads
+
+    # httpx's default reads SSL_CERT_DIR when set (OpenSSL opens its files at each handshake),
+    # else certifi's bundle: the key holds both.
+    return _httpx_default(_stamp(certifi.where()), os.environ.get("SSL_CERT_DIR"))
 
 
 def _load_ca(path: str, what: str, fix: str) -> ssl.SSLContext:
     try:
+        stamp = _stamp(path)
         # Only a regular file: the certificate loader would block on a FIFO forever.
-        if stat.S_ISREG(os.stat(path).st_mode):
-            return ssl.create_default_context(cafile=path)
+        if stat.S_ISREG(stamp[1]):
+            return _from_file(stamp)
         why = "not a regular file"
     except ssl.SSLError:  # an OSError too: test it first
         why = "no PEM certificate in it"
@@ -273,7 +279,31 @@ def _load_ca(path: str, what: str, fix: str) -> ssl.SSLContext:
     raise ConfigError(f"cannot use {what} ({why}): {fix}")
 
 
-def _client(verify: ssl.SSLContext | bool, transport: httpx.BaseTransport | None) -> httpx.Client:
+# Parsing a CA bundle costs tens of milliseconds, the largest part of a mint's own work. So each
+# version of a file is parsed once a process, however many tokens it mints (one context serves
+# any number of clients and threads); a file replaced or edited gets a new stamp, so a new
+# context. A failure is not kept: the next call tries again.
+_Stamp = tuple[str, int, int, int, int]
+
+
+def _stamp(path: str) -> _Stamp:
+    """What tells one version of a file from another: path, mode, inode (a file renamed into
+    its place), size and mtime (one edited in place)."""
+    found = os.stat(path)
+    return path, found.st_mode, found.st_ino, found.st_size, found.st_mtime_ns
+
+
+@functools.lru_cache(maxsize=16)
+def _from_file(stamp: _Stamp) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=stamp[0])
+
+
+@functools.lru_cache(maxsize=4)
+def _httpx_default(bundle: _Stamp, directory: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context(verify=True)
+
+
+def _client(verify: ssl.SSLContext, transport: httpx.BaseTransport | None) -> httpx.Client:
     try:
         return httpx.Client(
             verify=verify, transport=transport, follow_redirects=False, mounts=_NEVER_PROXIED

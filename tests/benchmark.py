@@ -38,6 +38,9 @@ DOCKER_INPUT = "docker.example.com\n"  # docker sends the registry's server URL 
 # What a cache hit never loads: what minting needs, and what only other paths need.
 HEAVY = ("keyring", "httpx", "filelock", "platformdirs", "argparse", "urllib.parse", "typing",
          "dataclasses")  # fmt: skip
+# A cache miss: keyring, lock, token request; each run mints (the endpoint is local).
+MISS = "amplify-credhelper token --refresh"
+LIMIT = 2.5  # a cache hit's, and docker get's: instructions (else wall time) over a bare start
 # The line pip's console-script wrapper runs before it imports our code.
 PIP_WRAPPER = "import re; re.sub(r'(-script\\.pyw|\\.exe)?$', '', 'x')"
 
@@ -177,6 +180,7 @@ class Bench:
             argv = [str(docker_helper), "get"]
             if self._works(argv, DOCKER_INPUT, env):
                 commands["docker-credential-amplify get"] = (argv, DOCKER_INPUT, env)
+        commands[MISS] = ([script, "token", "--refresh"], "", self.keyring_env)
         return commands
 
     def _works(self, argv: list[str], stdin: str, env: dict[str, str]) -> bool:
@@ -196,15 +200,20 @@ class Bench:
             else {}
         )
         print(
-            "cache hit, as ratios to `python -c pass` of the same venv (goal 2.0x, limit 2.5x):\n"
+            f"as ratios to `python -c pass` of the same venv; a cache hit: goal 2.0x, limit "
+            f"{LIMIT}x; docker get: limit {LIMIT}x; the miss has no limit, only a figure to watch:\n"
             f"  {'':34s} {'median wall time':>18s}   {'instructions (callgrind)':>24s}"
         )
         base = statistics.median(samples["python -c pass"])
         for name, times in samples.items():
             median = statistics.median(times)
-            line = f"  {name:34s} {median * 1000:9.1f} ms {median / base:5.2f}x"
+            ratio = median / base  # the instruction ratio below, when counted
+            line = f"  {name:34s} {median * 1000:9.1f} ms {ratio:5.2f}x"
             if counts:
-                line += f"   {counts[name] / 1e6:14.1f} M {counts[name] / counts['python -c pass']:5.2f}x"
+                ratio = counts[name] / counts["python -c pass"]
+                line += f"   {counts[name] / 1e6:14.1f} M {ratio:5.2f}x"
+            if name != MISS and ratio > LIMIT:
+                line += f"  OVER the {LIMIT}x limit"
             print(line)
         print(counter.about() if counter else Callgrind.missing())
 
@@ -273,8 +282,10 @@ class Bench:
             "per request on a cache hit, median (ratio to a static two-header auth; goal 2x, limit 3x):"
         )
         for name, (ours, static) in figures.items():
+            over = "  OVER the 3x limit" if ours / static > 3 else ""
             print(
                 f"  {name:34s} {ours * 1e6:7.2f} us vs {static * 1e6:6.2f} us  {ours / static:5.2f}x"
+                f"{over}"
             )
 
     def _imports(self) -> None:
@@ -348,9 +359,10 @@ class Bench:
             return
         url = "https://apicentral.axway.com/apis"
         loads = [self._plugin_load_ms(http, url) for _ in range(max(5, runs // 4))]
+        load = statistics.median(loads)
         print(
-            f"HTTPie plugin load inside `http` (median of {len(loads)}): "
-            f"{statistics.median(loads):.2f} ms (limit 5 ms)"
+            f"HTTPie plugin load inside `http` (median of {len(loads)}): {load:.2f} ms "
+            f"({'OVER the ' if load > 5 else ''}limit 5 ms)"
         )
         commands = {
             "http --offline (plugin installed)": ([str(http), "--offline", url], "", self.env),

@@ -31,12 +31,16 @@ settings.load_profile(os.environ.get("AMPLIFY_TEST_HYPOTHESIS", "quick"))
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test gets its own user folders and no AMPLIFY_* settings from outside (nor
-    GITHUB_ACTIONS: on a GitHub runner, commands that hand out a token add a mask line)."""
+    """Every test gets its own user folders and no AMPLIFY_* settings from outside, nor the
+    machine's SSL_CERT_FILE or SSL_CERT_DIR (many CI images set them): a test that means one
+    sets it, and the others trust what a user without them gets. Nor GITHUB_ACTIONS: on a
+    GitHub runner, commands that hand out a token add a mask line."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     for name in list(os.environ):
         if name.startswith("AMPLIFY_") and not name.startswith("AMPLIFY_TEST_"):
             monkeypatch.delenv(name)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
@@ -54,36 +58,6 @@ def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Fa
     fake = FakeClock()
     monkeypatch.setattr(_http, "time", fake)
     return fake
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _one_default_ssl_context() -> None:
-    """Every token request builds an httpx client, and each loads the CA bundle anew (about
-    35 ms, a fifth of the unit tests' time). Reuse the one default context: it is the same
-    context each time. Anything else (a CA file, SSL_CERT_FILE, SSL_CERT_DIR) is built as ever;
-    where httpx keeps the function elsewhere, nothing is reused and tests are only slower."""
-    try:
-        from httpx._transports import default
-    except ImportError:
-        yield
-        return
-    build = getattr(default, "create_ssl_context", None)
-    made: list[object] = []
-
-    def reused(verify: object = True, cert: object = None, trust_env: bool = True) -> object:
-        plain = verify is True and cert is None and not (
-            trust_env and (os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"))
-        )
-        if not plain:
-            return build(verify=verify, cert=cert, trust_env=trust_env)
-        if not made:
-            made.append(build(verify=verify, cert=cert, trust_env=trust_env))
-        return made[0]
-
-    with pytest.MonkeyPatch.context() as patch:
-        if build is not None:
-            patch.setattr(default, "create_ssl_context", reused)
-        yield
 
 
 @pytest.fixture

@@ -20,8 +20,6 @@ What it does with each action:
 
 from __future__ import annotations
 
-import hmac
-
 from credhelper import Profile, client_secret, is_loopback
 from credhelper.errors import PROG as CLI
 
@@ -105,6 +103,8 @@ def _check_same_credentials(registry: str, profile: Profile, username: str, secr
             f"service account: `{CLI} login --profile NEW --client-id ID`, then "
             f"`{CLI} setup-docker --profile NEW {registry}`"
         )
+    import hmac  # here, not above: it loads OpenSSL's hashes, a fifth of every `get`'s work
+
     if not hmac.compare_digest(secret.encode(), client_secret(profile).encode()):
         fix = (
             "set AMPLIFY_CLIENT_SECRET to the new secret"

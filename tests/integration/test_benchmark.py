@@ -57,5 +57,8 @@ def test_benchmark_runs_and_counts_requests_and_imports() -> None:
     for command in ("token", "header", "env"):
         row = next(line for line in out.splitlines() if f"amplify-credhelper {command} " in line)
         assert row.count("x") == 2, row  # a wall-clock ratio and an instruction ratio
+    # The miss, beside the hits: each run mints, so it reads the keyring and asks the endpoint.
+    miss = next(line for line in out.splitlines() if "amplify-credhelper token --refresh" in line)
+    assert miss.count("x") == 2 and "OVER" not in miss, miss
     for auth in ("httpx AmplifyAuth (flow alone)", "requests AmplifyRequestsAuth"):
         assert f"  {auth}" in out  # the per-request cost next to a static auth

@@ -36,6 +36,7 @@ def test_get_answers_from_the_keyring_and_imports_no_httpx(docker_env) -> None:
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if "|" in line}
     assert "keyring" in imported  # the measurement works: the secret came from the keyring
     assert not {name for name in imported if name.split(".")[0] in ("httpx", "httpcore")}
+    assert "hmac" not in imported  # only `store` compares secrets
 
 
 def test_the_protocols_answers_as_a_client_sees_them(docker_env) -> None:

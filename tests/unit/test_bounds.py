@@ -17,7 +17,7 @@ from credhelper._validate import make_profile
 from credhelper.oauth import build_token_request, parse_token_response
 
 REAL_DEADLINE = _http.DEADLINE  # read before the fixture below shortens it
-DEADLINE = 1.5
+DEADLINE = 0.6  # six tests wait it out: short, yet six trickled bytes long
 # Generous: each call must end, not be fast. Without the deadline they run for minutes.
 ENDS_WITHIN = DEADLINE + 8
 
@@ -76,7 +76,7 @@ def test_a_slow_answer_ends_at_the_deadline(hostile, mode: str) -> None:
 def test_the_deadline_covers_the_retries(hostile) -> None:
     hostile.interval = 0.05
     # Each read gets its byte in time, and each retry would start the clock again.
-    failure = _send(hostile, "trickle-body", timeout=0.5)
+    failure = _send(hostile, "trickle-body", timeout=DEADLINE / 3)
     assert isinstance(failure, LoginServiceError)
     assert f"no complete answer within {DEADLINE:g} s" in str(failure)
     assert hostile.requests == ["trickle-body"]
@@ -175,9 +175,9 @@ def environment_profile(monkeypatch: pytest.MonkeyPatch):
 def test_waiters_share_the_failure_of_the_mint_they_waited_for(
     hostile, environment_profile, monkeypatch
 ) -> None:
-    # Without sharing, each waiter would try for a whole deadline in turn, and the third
-    # would give up on the lock (1.5 deadlines) with "another process has been minting".
-    monkeypatch.setattr(_core, "LOCK_TIMEOUT", DEADLINE * 1.5)
+    # Without sharing, each waiter would try for a whole deadline in turn, and the later ones
+    # would give up on the lock (1.8 deadlines) with "another process has been minting".
+    monkeypatch.setattr(_core, "LOCK_TIMEOUT", DEADLINE * 1.8)
     environment_profile(hostile.base_url("trickle-body"))
     failures: list[BaseException] = []
 

@@ -41,3 +41,11 @@ def test_nothing_reads_the_metadata_unless_asked() -> None:
     # cli imports _version (its --version action, an argparse.Action) only when it builds a
     # parser, and importlib.metadata never unless asked
     assert done.stdout == "False False\n"
+
+
+def test_the_installed_wheel_carries_the_license() -> None:
+    # setup.cfg's license_files: the MIT license travels with every copy of the code.
+    from importlib.metadata import files
+
+    [license_file] = [f for f in files("amplify-credhelper") or [] if f.name == "LICENSE"]
+    assert "MIT License" in license_file.read_text()
