@@ -9,10 +9,6 @@ needs httpx, the in-memory holder and ``Authorizer`` serve long-running programs
 
 from __future__ import annotations
 
-from ._core import CacheWarning, client_secret, get_token
-from ._select import list_profiles, load_profile
-from ._urls import is_loopback
-from .config import config_lock, update_settings
 from .errors import (
     ConfigError,
     CredentialsRejected,
@@ -21,8 +17,12 @@ from .errors import (
     KeyringUnavailable,
     LoginServiceError,
 )
-from .profiles import Profile
-from .tokens import Token
+from .profiles._select import list_profiles, load_profile
+from .profiles._urls import is_loopback
+from .profiles.config import config_lock, update_settings
+from .profiles.profile import Profile
+from .tokens._core import CacheWarning, client_secret, get_token
+from .tokens.token import Token
 
 __all__ = [
     "AmplifyAuth",
@@ -50,18 +50,18 @@ __all__ = [
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ._destination import host_matches
-    from ._memory import forget_token, get_token_async
-    from ._policy import Authorizer
-    from .auth import AmplifyAuth
+    from .api._destination import host_matches
+    from .api._holder import forget_token, get_token_async
+    from .api._policy import Authorizer
+    from .api.auth import AmplifyAuth
 
 # Public name -> the module of ours that defines it, imported when the name is first asked for.
 _LAZY = {
-    "AmplifyAuth": "auth",
-    "Authorizer": "_policy",
-    "forget_token": "_memory",
-    "get_token_async": "_memory",
-    "host_matches": "_destination",
+    "AmplifyAuth": "api.auth",
+    "Authorizer": "api._policy",
+    "forget_token": "api._holder",
+    "get_token_async": "api._holder",
+    "host_matches": "api._destination",
 }
 
 
@@ -74,7 +74,7 @@ def __getattr__(name: str) -> object:
         globals()[name] = value  # asked for once: later lookups find it without this hook
         return value
     if name == "__version__":  # read from the package metadata only when asked for
-        from ._version import version
+        from .cli._version import version
 
         return version()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -230,7 +230,7 @@ class Bench:
             print(Callgrind.missing())
             return
         script = str(self.bin / "amplify-credhelper")
-        self._budget(counter, "amplify-credhelper token", [script, "token"], "", "credhelper.cli")
+        self._budget(counter, "amplify-credhelper token", [script, "token"], "", "credhelper.cli.dispatch")
         git_helper = self.bin / "git-credential-amplify"
         if git_helper.exists():
             argv = [str(git_helper), "get"]

@@ -16,7 +16,7 @@ from support.fake_keyring import MemoryKeyring
 from support.tls import make_private_ca, serve_tls
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import cli
+from credhelper.cli import dispatch as cli
 
 SUPPORT = Path(__file__).parent / "support"
 
@@ -53,7 +53,7 @@ def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Fa
     tests run the installed programs, in real time)."""
     if "unit" not in request.node.path.parts:
         return None
-    from credhelper import _http
+    from credhelper.tokens import _http
 
     fake = FakeClock()
     monkeypatch.setattr(_http, "time", fake)

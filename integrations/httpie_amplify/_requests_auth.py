@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from requests import PreparedRequest, Response
 
     from credhelper import Authorizer, Profile
-    from credhelper._policy import Attempt
+    from credhelper.api._policy import Attempt
 
 
 class AmplifyRequestsAuth(AuthBase):

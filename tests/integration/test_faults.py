@@ -63,7 +63,7 @@ def test_fifty_processes_while_the_token_is_expiring(logged_in_env, endpoint, ho
 
 HOLD_LOCK = """
 import sys, time
-from credhelper import cache, load_profile
+from credhelper.tokens import cache; from credhelper import load_profile
 lock = cache.lock(load_profile(), 5)
 lock.acquire()
 print("locked", flush=True)

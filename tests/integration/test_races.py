@@ -134,7 +134,7 @@ def test_logout_all_removes_the_environment_profiles_cached_token(
 
 HOLD_LOCK = """
 import time
-from credhelper import cache, load_profile
+from credhelper.tokens import cache; from credhelper import load_profile
 lock = cache.lock(load_profile(), 5)
 lock.acquire()
 print("locked", flush=True)

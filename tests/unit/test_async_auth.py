@@ -15,7 +15,8 @@ import pytest
 from support.token_endpoint import Fault, TokenEndpoint
 
 import credhelper
-from credhelper import AmplifyAuth, cache, load_profile
+from credhelper import AmplifyAuth, load_profile
+from credhelper.tokens import cache
 
 URL = "https://apicentral.axway.com/apis/management/v1/environments"
 

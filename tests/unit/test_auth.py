@@ -9,7 +9,9 @@ import pytest
 from conftest import login_argv
 
 import credhelper
-from credhelper import AmplifyAuth, _memory, cache, load_profile
+from credhelper import AmplifyAuth, load_profile
+from credhelper.api import _holder
+from credhelper.tokens import cache
 
 
 def _api(statuses: list[int], seen: list[httpx.Headers]) -> httpx.MockTransport:
@@ -100,7 +102,7 @@ def test_forget_token_drops_the_kept_token_too(logged_in) -> None:
 def test_the_auth_flows_can_be_driven_by_hand() -> None:
     profile = credhelper.Profile(name="p", client_id="c", token_url="http://127.0.0.1:9/t")
     token = credhelper.Token(access_token="kept", expires_at=time.time() + 3600, org_id="3")
-    holder = _memory.holder_for(profile)
+    holder = _holder.holder_for(profile)
     holder._keep(token)  # as if minted a moment ago
     flow = AmplifyAuth(profile).sync_auth_flow(httpx.Request("GET", "https://api.example.com/"))
     request = next(flow)

@@ -12,9 +12,11 @@ import httpx
 import pytest
 from support.hostile_server import HostileServer
 
-from credhelper import ConfigError, LoginServiceError, _core, _http, config, get_token
-from credhelper._validate import make_profile
-from credhelper.oauth import build_token_request, parse_token_response
+from credhelper import ConfigError, LoginServiceError, get_token
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import _core, _http
+from credhelper.tokens.oauth import build_token_request, parse_token_response
 
 REAL_DEADLINE = _http.DEADLINE  # read before the fixture below shortens it
 DEADLINE = 0.6  # six tests wait it out: short, yet six trickled bytes long

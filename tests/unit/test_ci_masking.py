@@ -11,7 +11,8 @@ import pytest
 from conftest import amplify, console_script, login_argv
 from test_exec import FakeExecute, run_exec
 
-from credhelper import _exec, cli
+from credhelper.cli import _exec
+from credhelper.cli import dispatch as cli
 
 ORG = "652605300303530"
 

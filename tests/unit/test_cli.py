@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import login_argv
 
-from credhelper import config
+from credhelper.profiles import config
 
 ORG = "652605300303530"
 
@@ -211,7 +211,7 @@ def test_help_lists_commands_and_exit_codes(run_cli) -> None:
 def test_an_unexpected_failure_is_one_line_without_traceback(
     run_cli, logged_in, monkeypatch
 ) -> None:
-    monkeypatch.setattr("credhelper._core.get_token", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("credhelper.tokens._core.get_token", lambda *a, **k: 1 / 0)
     result = run_cli("token")
     assert (result.code, result.err) == (
         1,
@@ -221,7 +221,7 @@ def test_an_unexpected_failure_is_one_line_without_traceback(
 
 
 def test_verbose_tells_the_story_without_secrets(run_cli, logged_in) -> None:
-    from credhelper import cache
+    from credhelper.tokens import cache
 
     cache.delete(config.load_all()["default"])
     err = run_cli("token", "--verbose").err
@@ -232,7 +232,8 @@ def test_verbose_tells_the_story_without_secrets(run_cli, logged_in) -> None:
 
 
 def test_status_of_one_profile_and_the_ci_profile_first(run_cli, logged_in, monkeypatch) -> None:
-    from credhelper import cache, update_settings
+    from credhelper import update_settings
+    from credhelper.tokens import cache
 
     update_settings("default", "demo", {"level": 3, "names": ["a", "b"], "on": True})
     cache.delete(config.load_all()["default"])
@@ -252,7 +253,8 @@ def test_status_of_one_profile_and_the_ci_profile_first(run_cli, logged_in, monk
 def test_logout_of_the_ci_profile_revokes_and_forgets_its_cached_token(
     run_cli, endpoint, monkeypatch
 ) -> None:
-    from credhelper import cache, load_profile
+    from credhelper import load_profile
+    from credhelper.tokens import cache
 
     monkeypatch.setenv("AMPLIFY_CLIENT_ID", "test-client")
     monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "test-secret")

@@ -13,8 +13,10 @@ import pytest
 from conftest import CliResult, login_argv
 from git_credential_amplify.configure import SETUP_GIT, SetupGit
 
-from credhelper import ConfigError, cli, commands, config
+from credhelper import ConfigError, commands
+from credhelper.cli import dispatch as cli
 from credhelper.commands import Command, CommandParser
+from credhelper.profiles import config
 
 
 class Echo(Command):
@@ -141,10 +143,10 @@ def test_the_cache_hit_builds_no_parser_and_loads_no_integration(logged_in, entr
     assert run("token").err == ""
     probe = (
         "import io, sys\n"
-        "from credhelper import cli\n"
+        "from credhelper.cli import dispatch as cli\n"
         "code = cli.run(['token'], io.StringIO(), io.StringIO(), sys.stderr)\n"
         "assert code == 0\n"
-        "print(sorted(m for m in ('credhelper._login_cli', 'git_credential_amplify', 'keyring',"
+        "print(sorted(m for m in ('credhelper.cli._login', 'git_credential_amplify', 'keyring',"
         " 'httpx', 'importlib.metadata', 'argparse') if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
@@ -153,7 +155,7 @@ def test_the_cache_hit_builds_no_parser_and_loads_no_integration(logged_in, entr
 
 
 def test_every_built_in_command_is_a_command_under_its_own_name() -> None:
-    from credhelper._builtin import BUILT_IN
+    from credhelper.cli._builtin import BUILT_IN
 
     assert list(BUILT_IN) == ["token", "header", "env", "status", "logout", "inspect", "exec",
                               "doctor", "completion"]  # fmt: skip

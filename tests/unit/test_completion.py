@@ -14,9 +14,11 @@ import sys
 import pytest
 from git_credential_amplify.configure import SetupGit
 
-from credhelper import _completion, cli, config
-from credhelper._validate import make_profile
+from credhelper.cli import _completion
+from credhelper.cli import dispatch as cli
 from credhelper.commands import Command, CommandParser, Streams
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
 
 EVERY_BUILT_IN = ("login", "token", "header", "env", "status", "logout", "inspect", "exec",
                   "doctor", "completion")  # fmt: skip
@@ -42,7 +44,7 @@ def test_profiles_is_quiet_with_a_broken_config(run_cli) -> None:
 
 def test_listing_profiles_loads_neither_keyring_nor_httpx_nor_shtab(home, subprocess_env) -> None:
     code = (
-        "import io, sys; from credhelper import cli;"
+        "import io, sys; from credhelper.cli import dispatch as cli;"
         "cli.run(['completion', '--profiles'], sys.stdin, io.StringIO(), sys.stderr);"
         "print(sorted(m for m in ('keyring', 'httpx', 'shtab') if m in sys.modules))"
     )
@@ -105,14 +107,14 @@ def test_an_unknown_shell_is_a_usage_error(run_cli) -> None:
     assert result.err.startswith("amplify-credhelper: error: argument shell: invalid choice: 'csh'")
 
 
-WATCHED = ("shtab", "importlib.metadata", "credhelper._exec", "credhelper._doctor",
-           "credhelper._completion")  # fmt: skip
+WATCHED = ("shtab", "importlib.metadata", "credhelper.cli._exec", "credhelper.cli._doctor",
+           "credhelper.cli._completion")  # fmt: skip
 
 
 def test_the_token_commands_never_load_shtab_or_the_new_commands(logged_in) -> None:
     probe = (
         "import io, sys\n"
-        "from credhelper import cli\n"
+        "from credhelper.cli import dispatch as cli\n"
         "for name in ('token', 'header', 'env'):\n"
         "    assert cli.run([name], io.StringIO(), io.StringIO(), sys.stderr) == 0\n"
         f"print(sorted(m for m in {WATCHED!r} if m in sys.modules))\n"

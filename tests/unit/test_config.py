@@ -8,8 +8,9 @@ import stat
 
 import pytest
 
-from credhelper import ConfigError, config, load_profile, update_settings
-from credhelper._validate import make_profile
+from credhelper import ConfigError, load_profile, update_settings
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
 
 ERROR = "amplify-credhelper: error: "
 

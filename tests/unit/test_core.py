@@ -8,16 +8,10 @@ import threading
 import pytest
 
 import credhelper
-from credhelper import (
-    CacheWarning,
-    ConfigError,
-    CredentialsRejected,
-    KeyringUnavailable,
-    _core,
-    cache,
-    config,
-)
-from credhelper._validate import make_profile
+from credhelper import CacheWarning, ConfigError, CredentialsRejected, KeyringUnavailable
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import _core, cache
 
 
 @pytest.fixture
@@ -232,10 +226,10 @@ def test_client_secret_imports_keyring_but_never_httpx(subprocess_env) -> None:
 
     probe = (
         "import sys, credhelper\n"
-        "from credhelper import config\n"
-        "from credhelper._validate import make_profile\n"
+        "from credhelper.profiles import config\n"
+        "from credhelper.profiles._validate import make_profile\n"
         "config.save_all({'s': make_profile(name='s', client_id='c')})\n"
-        "from credhelper import _keyring; _keyring.set_secret(credhelper.load_profile('s'), 'sec')\n"
+        "from credhelper.profiles import _keyring; _keyring.set_secret(credhelper.load_profile('s'), 'sec')\n"
         "print(credhelper.client_secret('s'), 'httpx' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support.fake_keyring import LockedKeyring
 
-from credhelper import config, load_profile
-from credhelper._validate import make_profile
+from credhelper import load_profile
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
 
 PROG = "docker-credential-amplify"
 REG = "docker.repository.axway.com"

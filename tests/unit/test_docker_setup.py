@@ -16,9 +16,11 @@ from docker_credential_amplify import assignments, configure
 from docker_credential_amplify.assignments import registries_of, serving_profile
 from docker_credential_amplify.configure import SETUP_DOCKER, SetupDocker
 
-from credhelper import ConfigError, cli, config, load_profile
-from credhelper._validate import make_profile
+from credhelper import ConfigError, load_profile
+from credhelper.cli import dispatch as cli
 from credhelper.commands import CommandParser
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
 
 REG = "docker.repository.axway.com"
 HELM = "helm.repository.axway.com"

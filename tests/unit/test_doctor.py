@@ -9,8 +9,10 @@ import pytest
 from support.fake_keyring import LockedKeyring
 from support.token_endpoint import Fault
 
-from credhelper import _keyring, cache, config, load_profile
-from credhelper._validate import make_profile
+from credhelper import load_profile
+from credhelper.profiles import _keyring, config
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import cache
 
 NO_SECRET_NOTE = (
     "No problems found. Only a new token proves the secret itself: "

@@ -10,7 +10,10 @@ import io
 import pytest
 from conftest import CliResult
 
-from credhelper import Token, _exec, cache, cli, get_token, load_profile
+from credhelper import Token, get_token, load_profile
+from credhelper.cli import _exec
+from credhelper.cli import dispatch as cli
+from credhelper.tokens import cache
 
 ORG = "652605300303530"
 

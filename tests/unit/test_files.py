@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from docker_credential_amplify import dockerconfig
 
-from credhelper import Token, _files, cache
-from credhelper._validate import make_profile
+from credhelper import Token, _files
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import cache
 
 PROFILE = make_profile(name="ci", client_id="C", base_url="https://login.example.com")
 TOKEN = Token(access_token="tok.en-1", expires_at=2000.0, issued_at=200.0, org_id="42")

@@ -10,18 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credhelper import (
-    ConfigError,
-    CredentialsRejected,
-    LoginServiceError,
-    Token,
-    cache,
-    config,
-    profiles,
-)
-from credhelper._validate import as_json, make_profile
-from credhelper.oauth import parse_token_response
-from credhelper.tokens import is_bearer_token, org_id_from_jwt
+from credhelper import ConfigError, CredentialsRejected, LoginServiceError, Token
+from credhelper.profiles import config
+from credhelper.profiles import profile as profiles
+from credhelper.profiles._validate import as_json, make_profile
+from credhelper.tokens import cache
+from credhelper.tokens.oauth import parse_token_response
+from credhelper.tokens.token import is_bearer_token, org_id_from_jwt
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

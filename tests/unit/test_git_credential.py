@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from support.fake_keyring import LockedKeyring
 from support.token_endpoint import Fault
 
-from credhelper import CacheWarning, Token, config, get_token, host_matches
-from credhelper._validate import make_profile
+from credhelper import CacheWarning, Token, get_token, host_matches
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
 
 HTTPS = b"protocol=https\nhost=git.example.com\n"
 AUTHTYPE = b"capability[]=authtype\n"

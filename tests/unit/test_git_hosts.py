@@ -15,7 +15,8 @@ from git_credential_amplify.proxies import proxy_for
 from hypothesis import given
 from hypothesis import strategies as st
 
-from credhelper import ConfigError, config
+from credhelper import ConfigError
+from credhelper.profiles import config
 
 PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
 

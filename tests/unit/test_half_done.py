@@ -20,7 +20,9 @@ from keyring.errors import KeyringLocked
 from support.require import need
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import CacheWarning, _core, _files, cache, config, forget_token
+from credhelper import CacheWarning, _files, forget_token
+from credhelper.profiles import config
+from credhelper.tokens import _core, cache
 
 
 class SmallFileSystem:

@@ -22,14 +22,17 @@ from conftest import console_script, login_argv
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from credhelper import ConfigError, _files, _urls, _validate, cli, tokens
-from credhelper._builtin import BUILT_IN
+from credhelper import ConfigError, _files
+from credhelper.cli import dispatch as cli
+from credhelper.cli._builtin import BUILT_IN
+from credhelper.profiles import _urls, _validate
+from credhelper.tokens import token as tokens
 
 GIT_REQUEST = "protocol=https\nhost=git.example.com\n\n"
 # Never on a cache hit: what a mint needs, what a parser needs, what only other commands need.
 NOT_ON_A_HIT = (
-    "argparse", "credhelper._login_cli", "credhelper._memory", "credhelper._output",
-    "credhelper._parser", "credhelper._policy", "cryptography", "dataclasses", "filelock", "httpx", "importlib.metadata", "ipaddress", "jwt",
+    "argparse", "credhelper.cli._login", "credhelper.api._holder", "credhelper.cli._output",
+    "credhelper._parser", "credhelper.api._policy", "cryptography", "dataclasses", "filelock", "httpx", "importlib.metadata", "ipaddress", "jwt",
     "keyring", "math", "pathlib", "platformdirs", "random", "shutil", "tempfile", "typing",
     "urllib.parse",
 )  # fmt: skip
@@ -79,7 +82,7 @@ def test_a_cache_hit_loads_only_what_it_uses(
     logged_in_for_git, script: str, argv: list[str], stdin: str
 ) -> None:
     loaded = _loaded_by(script, argv, stdin)
-    assert "credhelper.cache" in loaded  # the probe sees our modules at all
+    assert "credhelper.tokens.cache" in loaded  # the probe sees our modules at all
     assert sorted((loaded - _loaded_before_our_code()) & set(NOT_ON_A_HIT)) == []
 
 

@@ -18,12 +18,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from support.token_endpoint import make_jwt
 
-from credhelper import ConfigError, cache, config
-from credhelper._output import official_shape, status_line, status_of
-from credhelper._urls import check_url
-from credhelper._validate import make_profile
-from credhelper.oauth import parse_token_response
-from credhelper.tokens import org_id_from_jwt
+from credhelper import ConfigError
+from credhelper.cli._output import official_shape, status_line, status_of
+from credhelper.profiles import config
+from credhelper.profiles._urls import check_url
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import cache
+from credhelper.tokens.oauth import parse_token_response
+from credhelper.tokens.token import org_id_from_jwt
 
 PROFILE = make_profile(name="ci", client_id="C", base_url="https://login.example.com")
 
@@ -324,7 +326,7 @@ def test_an_unusable_ssl_cert_file_is_one_clear_line(run_cli, logged_in, monkeyp
 def test_unusable_proxy_settings_are_exit_1_without_the_password(
     run_cli, logged_in, monkeypatch, variables: dict[str, str], why: str
 ) -> None:
-    from credhelper import _http
+    from credhelper.tokens import _http
 
     for name in _http._PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)

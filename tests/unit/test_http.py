@@ -7,9 +7,10 @@ import time
 import pytest
 from support.token_endpoint import Fault
 
-from credhelper import LoginServiceError, _http
-from credhelper._validate import make_profile
-from credhelper.oauth import build_token_request
+from credhelper import LoginServiceError
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import _http
+from credhelper.tokens.oauth import build_token_request
 
 
 def _send(endpoint, secret="test-secret", **options):

@@ -16,7 +16,8 @@ from httpie.plugins.registry import plugin_manager
 from httpie_amplify import AmplifyAuthPlugin, AmplifyRequestsAuth
 from support.api_server import ApiServer
 
-from credhelper import ConfigError, cache, load_profile
+from credhelper import ConfigError, load_profile
+from credhelper.tokens import cache
 
 ORG = "652605300303530"
 PATH = "/apis/management/v1alpha1/environments"

@@ -10,8 +10,10 @@ import time
 import pytest
 from support.token_endpoint import make_jwt
 
-from credhelper import _files, cache, config
-from credhelper.tokens import Token
+from credhelper import _files
+from credhelper.profiles import config
+from credhelper.tokens import cache
+from credhelper.tokens.token import Token
 
 SIGNATURE = "bm90LXNpZ25lZA"  # the local endpoint's fake signature, base64url
 

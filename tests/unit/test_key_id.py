@@ -14,7 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from support.token_endpoint import Fault
 
-from credhelper import _assertion, config
+from credhelper.profiles import config
+from credhelper.tokens import _assertion
 
 KEY = ec.generate_private_key(ec.SECP256R1())
 COMPUTED = _assertion.computed_key_id(KEY)

@@ -19,8 +19,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import cli, config, oauth
-from credhelper._validate import make_profile
+from credhelper.cli import dispatch as cli
+from credhelper.profiles import config
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import oauth
 
 RSA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 EC_KEY = ec.generate_private_key(ec.SECP256R1())
@@ -531,7 +533,7 @@ def test_the_endpoint_refuses_a_replayed_or_misaddressed_assertion(
 
 # -- what each path imports ------------------------------------------------------------------
 
-_WATCHED = ("credhelper._assertion", "jwt", "cryptography", "keyring", "httpx")
+_WATCHED = ("credhelper.tokens._assertion", "jwt", "cryptography", "keyring", "httpx")
 
 
 def _python(code: str, env: dict[str, str], stdin: str = "") -> str:
@@ -580,7 +582,7 @@ def test_only_a_key_mint_imports_the_signer(
         "keyring",
     ]
     assert _loaded_after("credhelper.get_token('k', refresh=True)", subprocess_env) == [
-        "credhelper._assertion",
+        "credhelper.tokens._assertion",
         "cryptography",
         "httpx",
         "jwt",

@@ -9,8 +9,9 @@ import pytest
 from support.proxy import RecordingProxy
 from support.tls import make_private_ca
 
-from credhelper import ConfigError, LoginServiceError, _core, _http
-from credhelper._validate import make_profile
+from credhelper import ConfigError, LoginServiceError
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import _core, _http
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])

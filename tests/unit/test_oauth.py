@@ -8,8 +8,8 @@ import pytest
 from support.token_endpoint import make_jwt
 
 from credhelper import CredentialsRejected, LoginServiceError
-from credhelper._validate import make_profile
-from credhelper.oauth import build_token_request, parse_token_response
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens.oauth import build_token_request, parse_token_response
 
 
 def _answer(**fields: object) -> bytes:

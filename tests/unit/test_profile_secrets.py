@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from support.token_endpoint import TokenEndpoint
 
-from credhelper import config
+from credhelper.profiles import config
 
 CLIENT = "test-client"
 EC_KEY = ec.generate_private_key(ec.SECP256R1())

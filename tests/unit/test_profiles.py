@@ -7,7 +7,7 @@ import re
 import pytest
 
 from credhelper import ConfigError, is_loopback, load_profile
-from credhelper._validate import check_name, make_profile
+from credhelper.profiles._validate import check_name, make_profile
 
 
 def test_environment_aliases_resolve_to_the_official_login_services() -> None:
@@ -121,7 +121,7 @@ class TestLoadProfile:
 
     @pytest.fixture(autouse=True)
     def stored(self) -> None:
-        from credhelper import config
+        from credhelper.profiles import config
 
         config.save_all(
             {

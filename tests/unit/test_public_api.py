@@ -78,19 +78,19 @@ def _heavy_modules_after(statement: str) -> list[str]:
 
 def test_importing_the_package_and_the_cli_loads_nothing_heavy() -> None:
     # Not even platformdirs or argparse: a cache hit needs neither (tests/unit/test_hit_path.py).
-    assert _heavy_modules_after("import credhelper.cli") == []
+    assert _heavy_modules_after("import credhelper.cli.dispatch") == []
 
 
 def test_the_names_for_long_running_programs_are_loaded_on_demand() -> None:
     # The in-memory holder and the policy serve the auths and async callers, never a cache hit.
     code = (
         "import sys, credhelper; print(sorted(m for m in sys.modules if m in"
-        " ('credhelper._memory', 'credhelper._policy')));"
+        " ('credhelper.api._holder', 'credhelper.api._policy')));"
         " print(credhelper.forget_token.__module__, credhelper.get_token_async.__module__,"
         " credhelper.Authorizer.__module__)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout == "[]\ncredhelper._memory credhelper._memory credhelper._policy\n"
+    assert done.stdout == "[]\ncredhelper.api._holder credhelper.api._holder credhelper.api._policy\n"
 
 
 def test_amplify_auth_is_loaded_on_demand() -> None:

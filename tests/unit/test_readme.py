@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import console_script
 
-from credhelper import cli
+from credhelper.cli import dispatch as cli
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 # Every command takes these (the command contract), so the synopsis needs not repeat them.

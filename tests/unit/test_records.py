@@ -10,8 +10,8 @@ import pytest
 
 from credhelper import Profile, Token
 from credhelper._record import Record
-from credhelper._validate import make_profile
-from credhelper.profiles import NO_SETTINGS
+from credhelper.profiles._validate import make_profile
+from credhelper.profiles.profile import NO_SETTINGS
 
 TOKEN = Token(access_token="secret-token", expires_at=2000.0, org_id="42", issued_at=200.0)
 PROFILE = make_profile(

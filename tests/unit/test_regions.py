@@ -8,9 +8,11 @@ import json
 import pytest
 from conftest import login_argv
 
-from credhelper import ConfigError, _exec, _files, config
-from credhelper._regions import SITES, canonical_region
-from credhelper._validate import make_profile
+from credhelper import ConfigError, _files
+from credhelper.cli import _exec
+from credhelper.profiles import config
+from credhelper.profiles._regions import SITES, canonical_region
+from credhelper.profiles._validate import make_profile
 
 # Each region's URLs in prod, as Axway's agent SDK lists them (FACTS.md section 8).
 PROD = {

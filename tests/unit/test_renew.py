@@ -9,8 +9,9 @@ import time as real_time
 
 import pytest
 
-from credhelper import LoginServiceError, Token, _renew
-from credhelper._validate import make_profile
+from credhelper import LoginServiceError, Token
+from credhelper.cli import _renew
+from credhelper.profiles._validate import make_profile
 
 PROFILE = make_profile(name="p", client_id="c", refresh_margin=300)
 START = 1_800_000_000.0

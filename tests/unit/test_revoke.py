@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from support.token_endpoint import Fault, TokenEndpoint
 
-from credhelper import _revoke, config
+from credhelper.profiles import config
+from credhelper.tokens import _revoke
 
 STAYS = r"the token stays valid until \d\d:\d\d\.\n"
 REMOVED = "Logged out: profile 'default' removed with its secret and cached token; "
@@ -67,7 +68,7 @@ def test_logout_all_revokes_every_profile(run_cli, logged_in) -> None:
 
 
 def test_nothing_cached_says_nothing_of_revocation(run_cli, logged_in) -> None:
-    from credhelper import cache
+    from credhelper.tokens import cache
 
     cache.delete(config.load_all()["default"])
     requests = len(logged_in.requests)
@@ -170,13 +171,13 @@ def test_the_keyring_failing_is_a_reason_not_a_crash(run_cli, logged_in, memory_
 
 
 def test_a_logout_that_fails_locally_revokes_nothing(run_cli, logged_in, monkeypatch) -> None:
-    from credhelper import _saving
     from credhelper.errors import ConfigError
+    from credhelper.tokens import _transaction
 
     def refuse(profile) -> None:
         raise ConfigError("cannot write config.json: Read-only file system")
 
-    monkeypatch.setattr(_saving, "remove_profile", refuse)
+    monkeypatch.setattr(_transaction, "remove_profile", refuse)
     result = run_cli("logout")
     assert result.code == 1 and result.out == ""
     assert logged_in.revoked == [] and "default" in config.load_all()

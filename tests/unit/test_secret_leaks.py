@@ -8,8 +8,9 @@ import pytest
 from conftest import login_argv
 from test_keys import EC_KEY, PKCS8, _pem
 
-from credhelper import KeyringUnavailable, _core
-from credhelper._validate import make_profile
+from credhelper import KeyringUnavailable
+from credhelper.profiles._validate import make_profile
+from credhelper.tokens import _core
 
 SECRET = "test-secret"
 

@@ -10,7 +10,8 @@ from conftest import CliResult, login_argv
 from git_credential_amplify.configure import GlobalGitConfig, SetupGit
 from support.fake_git_config import FakeGitConfig
 
-from credhelper import cli, config
+from credhelper.cli import dispatch as cli
+from credhelper.profiles import config
 
 ERROR = "amplify-credhelper: error: "
 RESET, OURS = "", "amplify --profile default"

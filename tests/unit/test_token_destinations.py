@@ -17,7 +17,8 @@ import requests
 from httpie_amplify import AmplifyRequestsAuth
 from support.api_server import ApiServer
 
-from credhelper import AmplifyAuth, ConfigError, HostNotAllowed, cache, load_profile
+from credhelper import AmplifyAuth, ConfigError, HostNotAllowed, load_profile
+from credhelper.tokens import cache
 
 ORG = "652605300303530"
 BODY = b'{"order": 1}'

@@ -4,7 +4,7 @@ import pytest
 from support.token_endpoint import make_jwt
 
 from credhelper import Token
-from credhelper.tokens import is_bearer_token, org_id_from_jwt
+from credhelper.tokens.token import is_bearer_token, org_id_from_jwt
 
 
 @pytest.mark.parametrize(

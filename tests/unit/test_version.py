@@ -34,8 +34,8 @@ def test_git_credential_amplify_says_its_version() -> None:
 
 def test_nothing_reads_the_metadata_unless_asked() -> None:
     code = (
-        "import sys, credhelper, credhelper.cli;"
-        "print('importlib.metadata' in sys.modules, 'credhelper._version' in sys.modules)"
+        "import sys, credhelper, credhelper.cli.dispatch;"
+        "print('importlib.metadata' in sys.modules, 'credhelper.cli._version' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # cli imports _version (its --version action, an argparse.Action) only when it builds a

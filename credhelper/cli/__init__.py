@@ -1,0 +1,1 @@
+"""The command line: dispatch, the built-in commands, what they print."""

@@ -1,0 +1,1 @@
+"""Profiles: the model, its checks, config.json, selection, URL rules, the keyring."""

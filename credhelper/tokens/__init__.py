@@ -1,0 +1,1 @@
+"""Tokens: the model, the request, HTTP, client assertions, the cache, login, logout."""
