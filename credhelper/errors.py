@@ -87,12 +87,12 @@ def reported(
     """
     previous = _log.speaking_to(stderr)
     try:
-        return _reported(prog, stderr, action, verbose, details)
+        return _failures_reported(prog, stderr, action, verbose, details)
     finally:
         _log.speaking_to(previous)
 
 
-def _reported(
+def _failures_reported(
     prog: str, stderr: IO[str], action: Callable[[], int], verbose: bool, details: str
 ) -> int:
     try:
