@@ -8,16 +8,24 @@ does the work with the streams it is given and returns the exit code, raising
 ``amplify_credhelper.commands`` (``setup-git = git_credential_amplify.configure:SETUP_GIT``); a
 command whose integration keeps per-profile settings may also add options to ``login``.
 
+This module is also the integration contract: with the public face (``credhelper``), it is all
+that an integration imports, and ``__all__`` names everything it offers them. ``Command`` and
+``Streams`` for commands; ``reported``, ``exit_program``, ``standard_streams`` and ``PROG`` for
+a helper program's ``main`` (one line per failure, the documented exit codes); ``Attempt`` for
+an auth built on ``credhelper.Authorizer``. ``credhelper.testing.command_contract`` is the test
+kit every command runs.
+
 Imported by the CLI and by integration command modules only: argparse costs milliseconds that
 the cache-hit path of the Python API does not pay.
 """
 
 from __future__ import annotations
 
+import abc
 import functools
 import warnings
 
-from .errors import PROG, reported
+from .errors import PROG, exit_program, reported, standard_streams
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,21 +35,37 @@ if TYPE_CHECKING:
     from typing import IO
 
     from ._parser import CommandParser
+    from .api._policy import Attempt
 
     Subcommands = argparse._SubParsersAction["CommandParser"]
 
-__all__ = ["ENTRY_POINTS", "PROG", "Command", "CommandParser", "Streams", "reported"]
+__all__ = [
+    "ENTRY_POINTS",
+    "PROG",
+    "Attempt",
+    "Command",
+    "CommandParser",
+    "Streams",
+    "exit_program",
+    "reported",
+    "standard_streams",
+]
 
 ENTRY_POINTS = "amplify_credhelper.commands"
 
 
+# Contract name -> the module of ours that defines it, imported when the name is first asked for.
+_LAZY = {"CommandParser": "_parser", "Attempt": "api._policy"}
+
+
 def __getattr__(name: str) -> object:
     # PEP 562: argparse is loaded when a parser is built, not when a command merely runs (the
-    # cache-hit commands run without one: argparse would be a quarter of their budget).
-    if name == "CommandParser":
-        from ._parser import CommandParser
+    # cache-hit commands run without one: argparse would be a quarter of their budget); the
+    # policy only by an auth.
+    if name in _LAZY:
+        from importlib import import_module
 
-        return CommandParser
+        return getattr(import_module(f"credhelper.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -54,13 +78,27 @@ class Streams:
         self.stdin, self.stdout, self.stderr = stdin, stdout, stderr
 
 
-class Command:
-    """The base of every command. Set ``name`` and ``help``; override ``add_arguments`` (or
-    ``add_parser``) and ``run``."""
+class Command(abc.ABC):
+    """The base of every command. Set ``name`` and ``help``; override ``run``, and
+    ``add_arguments`` (or ``add_parser``) if the command takes arguments of its own.
+
+    A class that lacks one of the three cannot be instantiated: the plug-in fails where it is
+    made (when its entry point loads), naming what is missing, not when a user runs it.
+    """
 
     name: str = ""
     help: str = ""  # one line, shown in `amplify-credhelper --help`
     description: str | None = None  # the command's own --help; default: ``help``
+
+    def __new__(cls, *args: object, **kwargs: object) -> Command:
+        missing = [n for n in ("name", "help") if not getattr(cls, n)]
+        missing += sorted(cls.__abstractmethods__)
+        if missing:
+            raise TypeError(
+                f"the command class {cls.__qualname__} lacks {', '.join(missing)}: "
+                "see credhelper.commands.Command"
+            )
+        return super().__new__(cls)
 
     @property
     def settings_key(self) -> str:
@@ -76,13 +114,14 @@ class Command:
         self.add_arguments(parser)
         return parser
 
-    def add_arguments(self, parser: CommandParser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:  # noqa: B027  (optional: none by default)
         """Add the command's own arguments (nothing by default)."""
 
+    @abc.abstractmethod
     def run(self, args: argparse.Namespace, io: Streams) -> int:
-        raise NotImplementedError
+        """Do the work; the exit code. Failures are ``CredhelperError``s, each one line."""
 
-    def add_login_options(self, parser: CommandParser) -> None:
+    def add_login_options(self, parser: CommandParser) -> None:  # noqa: B027  (optional)
         """Add options to ``login`` that set this integration's profile settings (none here)."""
 
     def login_settings(

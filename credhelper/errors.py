@@ -19,6 +19,8 @@ import gc
 import sys
 import warnings
 
+from . import _log
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -81,7 +83,18 @@ def reported(
     """``action()``'s exit code; warnings and whatever escapes it become one line each on stderr.
 
     ``details`` says how to see the traceback of an internal error (which ``verbose`` prints).
+    While ``action`` runs, ``stderr`` is a program's: notices may go there (see ``_log``).
     """
+    previous = _log.speaking_to(stderr)
+    try:
+        return _failures_reported(prog, stderr, action, verbose, details)
+    finally:
+        _log.speaking_to(previous)
+
+
+def _failures_reported(
+    prog: str, stderr: IO[str], action: Callable[[], int], verbose: bool, details: str
+) -> int:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default")  # whatever -W said: ours are meant to be seen

@@ -72,7 +72,7 @@ class TokenHolder:
         with self._lock:  # waits for a mint in flight, whose token is then not the refused one
             if self._token is not None and self._token.access_token == value:
                 self._keep(None)
-        return _core.forget_token(value, profile)
+        return _core.forget_cached_token(value, profile)
 
     def renew(self, profile: Profile, refused: Token) -> Token:
         self.forget(profile, refused)

@@ -36,7 +36,7 @@ def mask_in_ci_log(out: IO[str], token: str) -> None:
         out.flush()  # before anything that might show the token reaches the log
 
 
-class _Switched(Command):
+class _SwitchesOnly(Command):
     """A command whose own arguments are switches only (``switches``: each one's help), so the
     CLI can parse its plainest command lines without argparse."""
 
@@ -47,7 +47,7 @@ class _Switched(Command):
             parser.add_argument(switch, action="store_true", help=text)
 
 
-class _Token(_Switched):
+class _Token(_SwitchesOnly):
     name = "token"
     help = "print the access token"
     switches = {
@@ -68,7 +68,7 @@ class _Token(_Switched):
         return 0
 
 
-class _Header(_Switched):
+class _Header(_SwitchesOnly):
     name = "header"
     help = "print the Authorization and X-Axway-Tenant-Id headers, one a line"
 
@@ -85,7 +85,7 @@ def header_lines(token: Token) -> str:
     return f"Authorization: Bearer {token.access_token}\n{org}"
 
 
-class _Env(_Switched):
+class _Env(_SwitchesOnly):
     name = "env"
     help = "print export lines for AMPLIFY_TOKEN, AMPLIFY_TENANT_ID, AMPLIFY_CENTRAL_URL (eval)"
 
@@ -108,7 +108,7 @@ def _export(io: Streams, name: str, value: str | None) -> None:
     io.stdout.write(f"unset {name}\n" if value is None else f"export {name}={value}\n")
 
 
-class _Status(_Switched):
+class _Status(_SwitchesOnly):
     name = "status"
     help = "show every profile and its token (never a secret)"
     description = (
@@ -150,7 +150,7 @@ def _status_rows(stored: config.Stored) -> list[dict[str, object]]:
     return found
 
 
-class _Logout(_Switched):
+class _Logout(_SwitchesOnly):
     name = "logout"
     help = "remove a profile, its secret and its cached token"
     switches = {"--all": "every profile"}

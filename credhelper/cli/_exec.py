@@ -92,7 +92,7 @@ def with_central_url(env: dict[str, str], central_url: str | None) -> dict[str, 
     return env
 
 
-def token_for(profile: Profile, min_valid: int | None) -> Token:
+def token_lasting(profile: Profile, min_valid: int | None) -> Token:
     """A token of ``profile`` with at least ``min_valid`` seconds left (None: the profile's
     refresh margin, as every command), minting a new one when the cached one has less."""
     token = _core.get_token(profile)
@@ -129,7 +129,7 @@ def replace_process(argv: list[str], env: dict[str, str]) -> int:
     raise AssertionError("os.execvpe returned")  # pragma: no cover
 
 
-def _seconds(text: str) -> int:
+def _min_valid_arg(text: str) -> int:
     if not text.isdigit() or int(text) > MAX_MIN_VALID:
         raise argparse.ArgumentTypeError(
             f"expected seconds from 0 to {MAX_MIN_VALID}, not {text!r}"
@@ -150,7 +150,7 @@ class Exec(Command):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--min-valid",
-            type=_seconds,
+            type=_min_valid_arg,
             metavar="SECONDS",
             help="the token is good for at least this long (default: the profile's refresh "
             "margin, at most half a token's life); a fresher one is minted if needed",
@@ -174,7 +174,7 @@ class Exec(Command):
         if not argv:
             raise ConfigError(f"exec needs a command: {PROG} exec [--profile P] -- CMD [ARGS...]")
         profile = load_profile(args.profile)
-        token = token_for(profile, args.min_valid)
+        token = token_lasting(profile, args.min_valid)
         env = child_environment(os.environ, token, keep_secret=args.keep_secret_env)
         env = with_central_url(env, profile.central_url)
         # CMD's stdout is ours, the step's: the runner registers the mask before CMD can print.

@@ -16,7 +16,7 @@ import time
 from ..profiles._select import load_profile
 from ..tokens import cache
 from ..tokens.oauth import _printable
-from ._builtin import _Switched
+from ._builtin import _SwitchesOnly
 from ._output import duration, print_json
 
 TYPE_CHECKING = False
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 _CLAIM_LIMIT = 200  # characters of one claim shown: a real one is far shorter
 
 
-class _Inspect(_Switched):
+class _Inspect(_SwitchesOnly):
     name = "inspect"
     help = "show what the cached token says (never the token itself); no request"
     description = (
@@ -46,9 +46,9 @@ class _Inspect(_Switched):
         if args.json:
             print_json(io.stdout, described(profile, token))
         elif token is None:
-            io.stdout.write(f"{_named(profile)}: no cached token (the next command mints one)\n")
+            io.stdout.write(f"{_label(profile)}: no cached token (the next command mints one)\n")
         else:
-            lines = _lines(described(profile, token), token, profile.refresh_margin)
+            lines = _report_lines(described(profile, token), token, profile.refresh_margin)
             io.stdout.write("".join(line + "\n" for line in lines))
         return 0
 
@@ -128,18 +128,18 @@ def _times(key: str, moment: float | None) -> dict[str, object]:
 # -- the text form ------------------------------------------------------------------------------
 
 
-def _named(profile: Profile) -> str:
+def _label(profile: Profile) -> str:
     return f"profile {profile.name!r}"
 
 
-def _lines(row: dict[str, object], token: Token, margin: int) -> list[str]:
+def _report_lines(row: dict[str, object], token: Token, margin: int) -> list[str]:
     what = "a JWT" if row["format"] == "jwt" else "opaque: not a JWT, so only what the cache holds"
     fields = [
         ("org id", row["orgId"] or "none (no X-Axway-Tenant-Id)"),
         ("subject", row["subject"]),
         ("scopes", " ".join(row["scopes"]) if row["scopes"] else None),  # type: ignore[arg-type]
         ("issuer", row["issuer"]),
-        ("key id", _key(row)),
+        ("key id", _key_shown(row)),
         ("issued", None if token.issued_at is None else _both(token.issued_at)),
         ("expires", _both(token.expires_at)),
         ("time left", duration(token.expires_in())),
@@ -149,7 +149,7 @@ def _lines(row: dict[str, object], token: Token, margin: int) -> list[str]:
     return [head, *(f"  {name + ':':<11}{value}" for name, value in fields if value is not None)]
 
 
-def _key(row: dict[str, object]) -> str | None:
+def _key_shown(row: dict[str, object]) -> str | None:
     if row["format"] != "jwt":
         return None
     return f"{row['keyId'] or 'none'} ({row['algorithm'] or 'no algorithm named'})"

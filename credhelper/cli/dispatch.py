@@ -53,13 +53,13 @@ def run(
     verbose = "--verbose" in ours or "-v" in ours or os.environ.get("AMPLIFY_VERBOSE") == "1"
     previous = _log.enable(stderr if verbose else None)
     try:
-        return reported(PROG, stderr, lambda: _dispatch(argv, io, _Found(integrations)),
+        return reported(PROG, stderr, lambda: _dispatch(argv, io, _Plugins(integrations)),
                         verbose=verbose)  # fmt: skip
     finally:
         _log.enable(previous)
 
 
-class _Found:
+class _Plugins:
     """The integration commands, looked up once, on first need."""
 
     def __init__(self, given: Sequence[Command] | None) -> None:
@@ -71,14 +71,14 @@ class _Found:
         return self._commands
 
 
-def _dispatch(argv: list[str], io: Streams, integrations: _Found) -> int:
+def _dispatch(argv: list[str], io: Streams, integrations: _Plugins) -> int:
     plain = _plain_args(argv)  # a cache hit's usual command line: no parser to build
     if plain is not None:
         return BUILT_IN[plain.command].run(plain, io)
     return _parse_and_run(argv, io, integrations)
 
 
-def _parse_and_run(argv: list[str], io: Streams, integrations: _Found) -> int:
+def _parse_and_run(argv: list[str], io: Streams, integrations: _Plugins) -> int:
     import contextlib
 
     named = argv[0] if argv and not argv[0].startswith("-") else None
@@ -106,7 +106,7 @@ def _parser_of(parser: CommandParser, command: str | None) -> argparse.ArgumentP
     return parser
 
 
-def _command(name: str, integrations: _Found) -> Command | None:
+def _command(name: str, integrations: _Plugins) -> Command | None:
     if name == "login":
         return _login(integrations)
     if name in BUILT_IN:
@@ -114,11 +114,11 @@ def _command(name: str, integrations: _Found) -> Command | None:
     return next((c for c in integrations() if c.name == name), None)
 
 
-def _every_command(integrations: _Found) -> list[Command]:
+def _every_command(integrations: _Plugins) -> list[Command]:
     return [_login(integrations), *BUILT_IN.values(), *integrations()]
 
 
-def _login(integrations: _Found) -> Command:
+def _login(integrations: _Plugins) -> Command:
     from ._login import Login  # only `login` and the full help build its many options
 
     return Login(integrations)
@@ -127,7 +127,7 @@ def _login(integrations: _Found) -> Command:
 def full_parser(integrations: Sequence[Command] | None = None) -> CommandParser:
     """The parser of every command, the integrations' included (``integrations`` replaces the
     installed ones): what the full --help describes and `completion` makes its scripts from."""
-    return _parser(_every_command(_Found(integrations)))
+    return _parser(_every_command(_Plugins(integrations)))
 
 
 def _plain_args(argv: list[str]) -> argparse.Namespace | None:

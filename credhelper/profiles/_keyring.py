@@ -59,7 +59,7 @@ def holds_private_key(value: str) -> bool:
 def get_secret(profile: Profile) -> str | None:
     """The profile's secret (or private key), from its own entry or, once, from 0.1.0's."""
     secret = _get("read the secret from", _own_key(profile))
-    return secret if secret is not None else _migrated(profile)
+    return secret if secret is not None else _adopted_legacy_secret(profile)
 
 
 def probe(profile: Profile) -> None:
@@ -138,7 +138,7 @@ class Undo:
 # -- migration from 0.1.0 ----------------------------------------------------------------
 
 
-def _migrated(profile: Profile) -> str | None:
+def _adopted_legacy_secret(profile: Profile) -> str | None:
     """0.1.0's entry for this profile's client, copied to its own entry when it fits."""
     key = _legacy_key(profile)
     value = _get("read the secret from", key)

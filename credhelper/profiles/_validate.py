@@ -80,7 +80,7 @@ def make_profile(**fields: object) -> Profile:
         raise ConfigError(
             f"unknown auth method {profile.auth_method!r}: choose one of {', '.join(AUTH_METHODS)}"
         )
-    _check_key_file(profile)
+    _check_key_fields(profile)
     _check_numbers(profile)
     for what in ("base_url", "token_url", "platform_url"):
         url = getattr(profile, what)
@@ -118,7 +118,7 @@ def _check_numbers(profile: Profile) -> None:
         raise ConfigError(f"bad timeout {_shown(timeout)}: seconds, more than 0 and at most 300")
 
 
-def _check_key_file(profile: Profile) -> None:
+def _check_key_fields(profile: Profile) -> None:
     if profile.key_file is not None and not profile.uses_key:
         raise ConfigError("a key file goes with auth method 'key' only")
     if profile.key_id is not None and not profile.uses_key:

@@ -206,14 +206,14 @@ def _profile_from(name: str, entry: object) -> Profile:
     check_name(name)
     if not isinstance(entry, dict):
         raise ConfigError(f"expected an object, not {type(entry).__name__}")
-    fields = {k: v for k, v in _migrated(entry).items() if k in _STORED}
+    fields = {k: v for k, v in _in_current_form(entry).items() if k in _STORED}
     try:
         return make_profile(name=name, **fields)
     except TypeError as exc:  # a required field missing
         raise ConfigError(str(exc)) from exc
 
 
-def _migrated(entry: dict[str, object]) -> dict[str, object]:
+def _in_current_form(entry: dict[str, object]) -> dict[str, object]:
     """A 0.1.0 entry in today's form: its git fields moved into settings["git"]."""
     old = {new: entry[key] for key, new in _OLD_GIT_FIELDS if entry.get(key) not in (None, [])}
     settings = entry.get("settings", {})

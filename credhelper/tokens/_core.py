@@ -93,7 +93,7 @@ class _SingleFlight:
         lock = _mint_lock(self.profile)
         ends, pause = time.monotonic() + LOCK_TIMEOUT, POLL
         while lock is not None:
-            taken = _attempt(lock)
+            taken = _try_lock(lock)
             if taken is not False:
                 return lock if taken else None
             found = self._landed()
@@ -139,7 +139,7 @@ def _mint_lock(profile: Profile) -> BaseFileLock | None:
         return None
 
 
-def _attempt(lock: BaseFileLock) -> bool | None:
+def _try_lock(lock: BaseFileLock) -> bool | None:
     """Take ``lock`` if it is free: True; False when another process holds it; None when the
     lock file cannot be made (a read-only folder)."""
     try:
@@ -180,7 +180,7 @@ def _raise_failure_since(profile: Profile, since: float) -> None:
         raise _SHARED_FAILURES[exit_code](message)
 
 
-def forget_token(token: Token | str, profile: str | Profile | None = None) -> bool:
+def forget_cached_token(token: Token | str, profile: str | Profile | None = None) -> bool:
     """Drop the cached token if it is ``token`` (one a server just refused); True if dropped.
 
     Only a match is dropped, so a stale refusal never throws away a newer token that another
@@ -252,7 +252,7 @@ def login(profile: Profile, secret: str) -> Token:
         _transaction.keyring_call(profile, _keyring.probe)  # fails fast with KeyringUnavailable
     token = mint(profile, secret)
     _transaction.save_login(profile, secret)
-    _store(profile, token)
+    _cache_or_warn(profile, token)
     return token
 
 
@@ -341,7 +341,7 @@ def _store_unless_logged_out(profile: Profile, token: Token) -> None:
             f"profile {profile.name!r} was logged out while its token was being minted: "
             "log in again"
         )
-    _store(profile, token)
+    _cache_or_warn(profile, token)
 
 
 def _still_stored(profile: Profile) -> bool:
@@ -358,7 +358,7 @@ def _still_stored(profile: Profile) -> bool:
     )
 
 
-def _store(profile: Profile, token: Token) -> None:
+def _cache_or_warn(profile: Profile, token: Token) -> None:
     try:
         cache.write(profile, token)
     except OSError as exc:

@@ -17,7 +17,6 @@ secret. Keycloak serves both under the realm's issuer URL, so real realms pass.
 
 from __future__ import annotations
 
-import json
 import time
 
 from ..errors import CredhelperError
@@ -95,7 +94,7 @@ def _revocation_endpoint(profile: Profile, ends: float) -> str | None:
         return None
     if status != 200:
         raise _NotRevoked(f"the discovery document answered HTTP {status}")
-    endpoint = _json_object(body, "the discovery document").get("revocation_endpoint")
+    endpoint = _required_object(body, "the discovery document").get("revocation_endpoint")
     if endpoint is None:
         return None
     if not isinstance(endpoint, str):
@@ -145,23 +144,19 @@ def _revoke(profile: Profile, endpoint: str, token: Token, secret: str, ends: fl
 
 def _error_of(body: bytes) -> str:
     """``, error: description`` of an RFC 6749 §5.2 error answer, shown safely; or nothing."""
-    from .oauth import _printable
+    from .oauth import _printable, json_object
 
-    try:
-        answer = _json_object(body, "")
-    except _NotRevoked:
-        return ""
+    answer = json_object(body) or {}
     said = ": ".join(filter(None, (_printable(answer.get("error"), 60),
                                    _printable(answer.get("error_description"), 120))))  # fmt: skip
     return f", {said}" if said else ""
 
 
-def _json_object(body: bytes, what: str) -> dict[str, object]:
-    try:
-        value = json.loads(body)
-    except (ValueError, RecursionError):
-        value = None
-    if not isinstance(value, dict):
+def _required_object(body: bytes, what: str) -> dict[str, object]:
+    from .oauth import json_object
+
+    value = json_object(body)
+    if value is None:
         raise _NotRevoked(f"{what} is not a JSON object")
     return value
 

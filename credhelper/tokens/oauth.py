@@ -105,7 +105,7 @@ def parse_token_response(
     status: int, body: bytes, now: float | None = None, auth_method: str = "basic"
 ) -> Token:
     """The token in a token endpoint's answer, or the error that explains why there is none."""
-    answer = _json_object(body)
+    answer = json_object(body)
     if status != 200:
         raise _error_for(status, answer, _CHECK.get(auth_method, "the client id and secret"))
     if answer is None:
@@ -113,7 +113,8 @@ def parse_token_response(
     return _token_from(answer, time.time() if now is None else now)
 
 
-def _json_object(body: bytes) -> dict[str, object] | None:
+def json_object(body: bytes) -> dict[str, object] | None:
+    """``body`` parsed as a JSON object; None when it is anything else."""
     try:
         value = json.loads(body)
     except (ValueError, RecursionError):  # RecursionError: an answer nested thousands deep

@@ -16,7 +16,7 @@ __all__ = ["main"]
 
 
 def main() -> None:
-    from credhelper.errors import exit_program, standard_streams
+    from credhelper.commands import exit_program, standard_streams
 
     from .protocol import serve
 

@@ -21,7 +21,7 @@ What it does with each action:
 from __future__ import annotations
 
 from credhelper import Profile, client_secret, is_loopback
-from credhelper.errors import PROG as CLI
+from credhelper.commands import PROG as CLI
 
 from .assignments import served, serving_profile, unassign
 from .names import BadRegistry, is_plain_http, normalise

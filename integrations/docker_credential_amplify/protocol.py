@@ -23,7 +23,7 @@ import json
 import os
 
 from credhelper import CredhelperError
-from credhelper.errors import reported
+from credhelper.commands import reported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from credhelper import (
     Token,
     get_token,
 )
-from credhelper.errors import exit_program, reported, standard_streams
+from credhelper.commands import exit_program, reported, standard_streams
 
 from . import settings
 from .hosts import serving_profile

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from requests import PreparedRequest, Response
 
     from credhelper import Authorizer, Profile
-    from credhelper.api._policy import Attempt
+    from credhelper.commands import Attempt
 
 
 class AmplifyRequestsAuth(AuthBase):

@@ -90,7 +90,8 @@ def test_a_usage_error_is_a_config_error_pointing_at_help() -> None:
 
 def test_the_settings_key_is_the_name_without_setup() -> None:
     assert SETUP_GIT.settings_key == "git"
-    login = type("Login", (Command,), {"name": "login"})()
+    body = {"name": "login", "help": "log in", "run": lambda self, args, io: 0}
+    login = type("Login", (Command,), body)()
     assert login.settings_key == "login" and login.login_settings(None, {}) is None
 
 
@@ -126,7 +127,10 @@ def test_an_integration_that_fails_to_load_is_left_out_with_a_warning(entry_poin
 @pytest.mark.parametrize("taken", ["token", "completion"])  # one here, one in its own module
 def test_a_built_in_name_cannot_be_taken(entry_points, monkeypatch, taken) -> None:
     class Taker(Command):
-        name = taken
+        name, help = taken, "takes a built-in name"
+
+        def run(self, args, io) -> int:
+            return 0
 
     monkeypatch.setattr("git_credential_amplify.configure.SETUP_GIT", Taker(), raising=True)
     entry_points((taken, "git_credential_amplify.configure:SETUP_GIT"))

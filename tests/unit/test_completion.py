@@ -80,6 +80,9 @@ class SetupEcho(Command):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--echo-only-option")
 
+    def run(self, args, io) -> int:
+        return 0
+
 
 def test_the_script_is_made_from_the_full_parser_integrations_included() -> None:
     made = _completion.Completion(parser=lambda: cli.full_parser([SetupEcho(), SetupGit()]))
