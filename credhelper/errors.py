@@ -61,9 +61,11 @@ class CredentialsRejected(CredhelperError):
 
 
 class LoginServiceError(CredhelperError):
-    """No usable token could be had from the login service."""
+    """No usable token could be had from the login service. ``reason``, where set, says why in
+    a few words (for a note inside another message, as logout's on revocation)."""
 
     exit_code = 3
+    reason: str | None = None
 
 
 class KeyringUnavailable(CredhelperError):

@@ -83,19 +83,12 @@ def send(
             _log.notice("login service: %s; retrying in %.1f s (attempt %d of %d)",
                         outcome, pause, attempt + 1, attempts)  # fmt: skip
             time.sleep(pause)
-    raise NoAnswer(
+    error = LoginServiceError(
         f"no token from the login service at {request.url} after {attempt} attempt(s): "
         f"{outcome}; check the network and the URL, or try again later",
-        reason=str(outcome),
     )
-
-
-class NoAnswer(LoginServiceError):
-    """No usable answer within the deadline; ``reason`` says why in a few words."""
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+    error.reason = str(outcome)
+    raise error
 
 
 class _Failure:

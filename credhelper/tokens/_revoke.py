@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import CredhelperError
+from ..errors import CredhelperError, LoginServiceError
 from . import cache
 
 TYPE_CHECKING = False
@@ -88,8 +88,8 @@ def _revocation_endpoint(profile: Profile, ends: float) -> str | None:
     try:
         status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file,
                                   deadline=_left(ends), attempts=1)  # fmt: skip
-    except _http.NoAnswer as exc:
-        raise _NotRevoked(f"the discovery document: {exc.reason}") from exc
+    except LoginServiceError as exc:
+        raise _NotRevoked(f"the discovery document: {exc.reason or exc}") from exc
     if status == 404:  # no discovery at all: nothing tells where a revocation would go
         return None
     if status != 200:
@@ -169,11 +169,7 @@ def _left(ends: float) -> float:
 
 
 def _reason(exc: Exception) -> str:
-    from . import _http
-
-    if isinstance(exc, _http.NoAnswer):
-        return exc.reason
-    return str(exc)
+    return getattr(exc, "reason", None) or str(exc)
 
 
 def _clock(moment: float) -> str:
