@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from typing import IO, NoReturn, TextIO
 
 PROG = "amplify-credhelper"
+# Who asks for tokens in this process, for the audit log (tokens/_audit): each entry point sets
+# it (the command's name, "git", "docker", "httpie"); a Python program using the API leaves it.
+asked_by = "api"
 
 EXIT_CODES = (
     (0, "success"),

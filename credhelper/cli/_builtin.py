@@ -278,5 +278,5 @@ def _imported(where: str) -> Command:
 BUILT_IN: Mapping[str, Command] = _Table(
     (_Token(), _Header(), _Env(), _Status(), _Logout()),
     {"inspect": "_inspect:INSPECT", "exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR",
-     "completion": "_completion:COMPLETION"},  # fmt: skip
+     "completion": "_completion:COMPLETION", "audit": "_audit_cli:AUDIT"},  # fmt: skip
 )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import os
 
-from credhelper import CredhelperError
+from credhelper import CredhelperError, errors
 from credhelper.errors import reported
 
 TYPE_CHECKING = False
@@ -84,6 +84,7 @@ def serve(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) ->
 
 def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helper: Helper) -> int:
     """Answer one ``action`` with ``helper``, reading ``stdin``; the exit code (0 or 1)."""
+    errors.asked_by = "docker"  # for the audit log
     step = _ACTIONS.get(action)
     try:
         if step is None:

@@ -17,6 +17,7 @@ from credhelper import (
     LoginServiceError,
     Profile,
     Token,
+    errors,
     get_token,
 )
 from credhelper.errors import exit_program, reported, standard_streams
@@ -91,6 +92,7 @@ def handle(
 
 def _reported(stderr: TextIO, action: Callable[[], int]) -> int:
     # git shows our stderr: one line per failure, and the traceback only when asked for.
+    errors.asked_by = "git"  # for the audit log
     return reported(PROG, stderr, action, verbose=_verbose(), details="set AMPLIFY_VERBOSE=1")
 
 
