@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping
     from importlib.metadata import EntryPoint
-    from typing import IO
+    from typing import IO, Any
 
     from ._parser import CommandParser
 
@@ -91,6 +91,12 @@ class Command:
         """This integration's settings after ``login`` with ``args``, from ``current``; None
         leaves them as they are (the default), an empty mapping removes them."""
         return None
+
+    def doctor_checks(self, profile: Any) -> list[tuple[str, str, str]]:
+        """What ``doctor`` (and ``login``, its FAILs as warnings) says of this integration's
+        settings of ``profile`` (a ``Profile``): (mark, subject, text) rows, mark ``"ok"``,
+        ``"FAIL"`` (the text says what to do) or ``"--"``; none by default."""
+        return []
 
 
 def integration_commands(reserved: frozenset[str] = frozenset()) -> list[Command]:
