@@ -314,3 +314,19 @@ def _local_of(moment: str) -> str:
     from credhelper.cli._audit_cli import _local
 
     return _local(moment)
+
+
+def test_the_ci_profile_s_logout_is_an_event_too(endpoint, run_cli, monkeypatch) -> None:
+    monkeypatch.setenv("AMPLIFY_CLIENT_ID", "test-client")
+    monkeypatch.setenv("AMPLIFY_CLIENT_SECRET", "test-secret")
+    monkeypatch.setenv("AMPLIFY_BASE_URL", endpoint.base_url)
+    assert run_cli("token").code == 0
+    assert run_cli("logout", "--all").code == 0
+    ci = {"profile": "(environment)"}
+    token = endpoint.issued[0]
+    assert events() == [
+        {**expected(endpoint, "mint", "token", token, expires_at=events()[0]["expires_at"]), **ci},
+        {**expected(endpoint, "logout", "logout"), **ci},
+        {**expected(endpoint, "revocation", "logout", token,
+                    expires_at=events()[0]["expires_at"]), **ci},  # fmt: skip
+    ]
