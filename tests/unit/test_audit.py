@@ -128,6 +128,7 @@ def test_a_docker_secret_handed_out_has_no_fingerprint(run_cli, endpoint, memory
                          ProfileRegistries()) == 0  # fmt: skip
     assert json.loads(out.getvalue())["Secret"] == "test-secret"
     assert events()[1] == expected(endpoint, "secret", "docker")
+    assert "test-secret" not in Path(_audit.path()).read_text()
 
 
 def test_the_file_is_private_and_holds_no_token_nor_secret(run_cli, endpoint, memory_keyring,
@@ -165,6 +166,27 @@ def test_a_key_never_reaches_the_file(run_cli, endpoint, memory_keyring, tmp_pat
 
 
 PROFILE = make_profile(name="p", client_id="c", base_url="https://login.example.com")
+
+
+def test_a_file_left_open_to_others_is_closed_to_them() -> None:
+    path = Path(_audit.path())
+    path.parent.mkdir(parents=True)
+    path.write_text("")
+    path.chmod(0o644)
+    _audit.record("mint", PROFILE, "ok")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(path.read_text().splitlines()) == 1
+
+
+def test_a_symlink_in_the_log_s_place_is_never_written_through(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(_audit, "_warned", False)
+    target = tmp_path / "elsewhere"
+    target.write_text("")
+    path = Path(_audit.path())
+    path.parent.mkdir(parents=True)
+    path.symlink_to(target)
+    with pytest.warns(_audit.AuditWarning, match=r"cannot write the audit log .*audit\.log \("):
+        _audit.record("mint", PROFILE, "ok")
+    assert target.read_text() == ""
 
 
 def test_rotation_at_the_cap_keeps_one_old_file(monkeypatch: pytest.MonkeyPatch) -> None:
