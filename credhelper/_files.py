@@ -21,32 +21,39 @@ def config_dir() -> str:
     pathlib, tempfile, shutil, random, urllib.parse), so on Linux the common cases are answered
     without it, exactly as it answers them (tests/unit/test_hit_path.py compares the two).
     """
-    return _plain_linux_config_dir() or _platformdirs_config_dir()
+    return _plain_linux_dir("XDG_CONFIG_HOME", "~/.config") or _platformdirs_dir("config")
 
 
-def _platformdirs_config_dir() -> str:
+def state_dir() -> str:
+    """Our state folder (the audit log), as ``platformdirs.user_state_dir`` names it; on Linux
+    ``$XDG_STATE_HOME/amplify-credhelper``, else ``~/.local/state/amplify-credhelper``."""
+    return _plain_linux_dir("XDG_STATE_HOME", "~/.local/state") or _platformdirs_dir("state")
+
+
+def _platformdirs_dir(kind: str) -> str:
     import platformdirs
 
-    return platformdirs.user_config_dir(APP_NAME, appauthor=False)
+    named = {"config": platformdirs.user_config_dir, "state": platformdirs.user_state_dir}
+    return named[kind](APP_NAME, appauthor=False)
 
 
-def _plain_linux_config_dir() -> str | None:
+def _plain_linux_dir(variable: str, default: str) -> str | None:
     """The folder where every platformdirs since 3.0 names the same one, else None.
 
-    That is Linux (not Android) with an absolute $XDG_CONFIG_HOME, used as it is, or with a
-    blank one and an absolute $HOME (then ``~/.config``). A relative or ``~`` value, or no
-    $HOME, is left to platformdirs: versions differ there (4.x ignores a relative value and
-    looks up the home folder itself; 3.x used the value).
+    That is Linux (not Android) with an absolute ``variable`` ($XDG_CONFIG_HOME), used as it
+    is, or with a blank one and an absolute $HOME (then ``default`` there). A relative or ``~``
+    value, or no $HOME, is left to platformdirs: versions differ there (4.x ignores a relative
+    value and looks up the home folder itself; 3.x used the value).
     """
     environ = os.environ
     if not sys.platform.startswith("linux") or {"ANDROID_DATA", "ANDROID_ROOT"} & environ.keys():
         return None
-    xdg = environ.get("XDG_CONFIG_HOME", "")
+    xdg = environ.get(variable, "")
     if xdg.startswith("/"):
         return os.path.join(xdg, APP_NAME)
     if xdg.strip() or not environ.get("HOME", "").startswith("/"):
         return None
-    return os.path.join(os.path.expanduser("~/.config"), APP_NAME)
+    return os.path.join(os.path.expanduser(default), APP_NAME)
 
 
 def ensure_private_dir(path: str) -> None:

@@ -10,10 +10,10 @@ command whose integration keeps per-profile settings may also add options to ``l
 
 This module is also the integration contract: with the public face (``credhelper``), it is all
 that an integration imports, and ``__all__`` names everything it offers them. ``Command`` and
-``Streams`` for commands; ``reported``, ``exit_program``, ``standard_streams`` and ``PROG`` for
-a helper program's ``main`` (one line per failure, the documented exit codes); ``Attempt`` for
-an auth built on ``credhelper.Authorizer``. ``credhelper.testing.command_contract`` is the test
-kit every command runs.
+``Streams`` for commands; ``reported``, ``exit_program``, ``standard_streams``, ``ask_as`` (who
+asks, for the audit log) and ``PROG`` for a helper program's ``main`` (one line per failure,
+the documented exit codes); ``Attempt`` for an auth built on ``credhelper.Authorizer``.
+``credhelper.testing.command_contract`` is the test kit every command runs.
 
 Imported by the CLI and by integration command modules only: argparse costs milliseconds that
 the cache-hit path of the Python API does not pay.
@@ -25,14 +25,14 @@ import abc
 import functools
 import warnings
 
-from .errors import PROG, exit_program, reported, standard_streams
+from .errors import PROG, ask_as, exit_program, reported, standard_streams
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Mapping
     from importlib.metadata import EntryPoint
-    from typing import IO
+    from typing import IO, Any
 
     from ._parser import CommandParser
     from .api._policy import Attempt
@@ -46,6 +46,7 @@ __all__ = [
     "Command",
     "CommandParser",
     "Streams",
+    "ask_as",
     "exit_program",
     "reported",
     "standard_streams",
@@ -130,6 +131,12 @@ class Command(abc.ABC):
         """This integration's settings after ``login`` with ``args``, from ``current``; None
         leaves them as they are (the default), an empty mapping removes them."""
         return None
+
+    def doctor_checks(self, profile: Any) -> list[tuple[str, str, str]]:
+        """What ``doctor`` (and ``login``, its FAILs as warnings) says of this integration's
+        settings of ``profile`` (a ``Profile``): (mark, subject, text) rows, mark ``"ok"``,
+        ``"FAIL"`` (the text says what to do) or ``"--"``; none by default."""
+        return []
 
 
 def integration_commands(reserved: frozenset[str] = frozenset()) -> list[Command]:

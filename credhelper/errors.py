@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from typing import IO, NoReturn, TextIO
 
 PROG = "amplify-credhelper"
+# Who asks for tokens in this process, for the audit log (tokens/_audit): each entry point sets
+# it (the command's name, "git", "docker", "httpie"); a Python program using the API leaves it.
+asked_by = "api"
+
+
+def ask_as(caller: str) -> None:
+    """Name who asks for tokens in this process (the audit log's ``asked_by``): an integration's
+    entry point calls it once, e.g. ``ask_as("git")``."""
+    global asked_by
+    asked_by = caller
 
 EXIT_CODES = (
     (0, "success"),

@@ -16,6 +16,7 @@ from support.fake_keyring import MemoryKeyring
 from support.tls import make_private_ca, serve_tls
 from support.token_endpoint import TokenEndpoint
 
+from credhelper import errors
 from credhelper.cli import dispatch as cli
 
 SUPPORT = Path(__file__).parent / "support"
@@ -44,6 +45,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr(errors, "asked_by", "api")  # as a process starts: entry points set it
     return tmp_path
 
 

@@ -171,7 +171,7 @@ class _Logout(_SwitchesOnly):
             )
 
             revocation = prepared(profile)
-            done = _forget_environment() if profile.from_environment else _logout(profile)
+            done = _forget_environment(profile) if profile.from_environment else _logout(profile)
             io.stdout.write(f"{done}{f'; {revocation()}' if revocation else ''}.\n")
         # A CI runner's clean-up step runs without the variables: their token goes all the same.
         if args.all and not environment_defined() and _environment_token_removed():
@@ -188,9 +188,11 @@ def _logout(profile: Profile) -> str:
     return f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}"
 
 
-def _forget_environment() -> str:
+def _forget_environment(profile: Profile) -> str:
     """The AMPLIFY_CLIENT_ID/_SECRET profile has nothing stored but its cached token."""
-    _environment_token_removed()
+    from ..tokens._audit import audited
+
+    audited("logout", profile, _environment_token_removed)
     return (
         "Logged out: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile's cached token removed "
         "(the variables stay set)"
@@ -278,5 +280,5 @@ def _imported(where: str) -> Command:
 BUILT_IN: Mapping[str, Command] = _Table(
     (_Token(), _Header(), _Env(), _Status(), _Logout()),
     {"inspect": "_inspect:INSPECT", "exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR",
-     "completion": "_completion:COMPLETION"},  # fmt: skip
+     "completion": "_completion:COMPLETION", "audit": "_audit_cli:AUDIT"},  # fmt: skip
 )

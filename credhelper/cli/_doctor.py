@@ -1,16 +1,18 @@
 """``amplify-credhelper doctor``: why does it fail? One line per check, for each profile.
 
 For each profile: can the keyring be read, is the secret (or private key) there, does the token
-URL answer, how long is the cached token good for. Nothing here mints a token: a mint would
-spend the secret and, for a key, a signed assertion, and the login service logs each one; the
-token URL is asked with a request that carries no credentials at all, which a token endpoint
-answers with 400 or 401 (RFC 6749 §5.2). A line never holds a secret or a token.
+URL answer, how long is the cached token good for; then what each integration says of its own
+settings of the profile (``Command.doctor_checks``: git's hosts, Docker's registries). Nothing
+here mints a token: a mint would spend the secret and, for a key, a signed assertion, and the
+login service logs each one; the token URL is asked with a request that carries no credentials
+at all, which a token endpoint answers with 400 or 401 (RFC 6749 §5.2). A line never holds a
+secret or a token.
 """
 
 from __future__ import annotations
 
-from ..commands import Command
-from ..errors import PROG, ConfigError, KeyringUnavailable, LoginServiceError
+from ..commands import Command, integration_commands
+from ..errors import PROG, ConfigError, CredhelperError, KeyringUnavailable, LoginServiceError
 from ..profiles import config
 from ..profiles._select import environment_defined, environment_profile, load_profile
 from ..tokens import cache
@@ -19,7 +21,7 @@ from ._output import duration
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterator
+    from collections.abc import Iterable, Iterator
 
     from ..commands import Streams
     from ..profiles.profile import Profile
@@ -127,7 +129,29 @@ def _examined(name: str | None) -> Iterator[tuple[str, list[Check]]]:
 
 
 def _examined_profile(profile: Profile) -> tuple[str, list[Check]]:
-    return f"profile {profile.name!r}: client {profile.client_id}", check_profile(profile)
+    checks = [*check_profile(profile), *integration_checks(profile, integration_commands())]
+    return f"profile {profile.name!r}: client {profile.client_id}", checks
+
+
+def integration_checks(profile: Profile, commands: Iterable[Command]) -> list[Check]:
+    """What each integration says of its own settings of ``profile``: the core reads none."""
+    return [check for command in commands for check in _checks_of(command, profile)]
+
+
+def _checks_of(command: Command, profile: Profile) -> list[Check]:
+    try:
+        return list(command.doctor_checks(profile))
+    except CredhelperError as exc:  # an integration's own failure: one row, the others go on
+        return [(FAIL, command.name, str(exc))]
+
+
+def warn_of_integration_failures(profile: Profile, commands: Iterable[Command]) -> None:
+    """After a login: each FAIL of the integrations' checks as one warning line."""
+    import warnings
+
+    for mark, subject, text in integration_checks(profile, commands):
+        if mark == FAIL:
+            warnings.warn(f"{subject}: {text}", stacklevel=2)
 
 
 def _examined_environment() -> tuple[str, list[Check]]:
@@ -139,7 +163,7 @@ def _examined_environment() -> tuple[str, list[Check]]:
 
 class Doctor(Command):
     name = "doctor"
-    help = "check each profile: keyring, secret, token URL, cached token (never a secret)"
+    help = "check each profile: keyring, secret, token URL, cached token, git and Docker settings"
     description = help + "; exit code 1 when something is wrong"
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:

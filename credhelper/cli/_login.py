@@ -55,6 +55,9 @@ class Login(Command):
         profile = self._login_profile(args)
         secret = _read_key(args, io) if profile.uses_key else _read_secret(args, io)
         token = _core.login(profile, secret)
+        from ._doctor import warn_of_integration_failures  # e.g. registries on a key profile
+
+        warn_of_integration_failures(profile, self._integrations())
         if args.json:
             print_json(io.stdout, official_shape(profile, token))
         else:

@@ -16,7 +16,7 @@ import os
 import sys
 from types import SimpleNamespace
 
-from .. import _log
+from .. import _log, errors
 from ..commands import Command, Streams, integration_commands
 from ..errors import EXIT_CODES, PROG, exit_program, reported, standard_streams
 from ._builtin import BUILT_IN
@@ -74,6 +74,7 @@ class _Plugins:
 def _dispatch(argv: list[str], io: Streams, integrations: _Plugins) -> int:
     plain = _plain_args(argv)  # a cache hit's usual command line: no parser to build
     if plain is not None:
+        errors.asked_by = plain.command  # for the audit log
         return BUILT_IN[plain.command].run(plain, io)
     return _parse_and_run(argv, io, integrations)
 
@@ -93,6 +94,7 @@ def _parse_and_run(argv: list[str], io: Streams, integrations: _Plugins) -> int:
         parser.print_help(io.stdout)
         return 1
     command = next(c for c in chosen if c.name == args.command)
+    errors.asked_by = command.name  # for the audit log
     return command.run(args, io)
 
 

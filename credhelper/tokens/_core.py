@@ -162,8 +162,10 @@ _SHARED_FAILURES: dict[int, type[CredhelperError]] = {
 
 
 def _mint_sharing_failure(profile: Profile) -> Token:
+    from ._audit import audited  # a mint only: a cache hit loads nothing of the audit log
+
     try:
-        return mint(profile, _secret_for(profile))
+        return audited("mint", profile, lambda: mint(profile, _secret_for(profile)))
     except (CredentialsRejected, LoginServiceError, KeyringUnavailable) as exc:
         import contextlib  # a failing mint only: the cache hit does not load it
 
@@ -193,7 +195,9 @@ def forget_cached_token(token: Token | str, profile: str | Profile | None = None
         return False
     _log.debug("forgetting the refused token of profile %s", chosen.name)
     try:
-        return cache.delete(chosen)
+        from ._audit import audited
+
+        return audited("forget", chosen, lambda: cache.delete(chosen), cached)
     except OSError as exc:  # a read-only cache folder: the token stays, and so does the caller
         warnings.warn(f"cannot forget the refused token ({exc.strerror or exc})", CacheWarning,
                       stacklevel=2)  # fmt: skip
@@ -244,6 +248,12 @@ def login(profile: Profile, secret: str) -> Token:
     network, so an unusable one costs no request. A key kept in its own file never enters the
     keyring. A failure while saving leaves config.json and the keyring as they were.
     """
+    from ._audit import audited
+
+    return audited("login", profile, lambda: _proven_and_saved(profile, secret))
+
+
+def _proven_and_saved(profile: Profile, secret: str) -> Token:
     from ..profiles import _keyring
     from . import _http, _transaction
 
@@ -258,9 +268,9 @@ def login(profile: Profile, secret: str) -> Token:
 
 def logout(profile: Profile) -> None:
     """Remove the secret, the cached token and the profile, all or nothing (see _transaction)."""
-    from . import _transaction
+    from . import _audit, _transaction
 
-    _transaction.remove_profile(profile)
+    _audit.audited("logout", profile, lambda: _transaction.remove_profile(profile))
 
 
 def _fresh_from_cache(profile: Profile) -> Token | None:
@@ -280,7 +290,9 @@ def client_secret(profile: str | Profile | None = None) -> str:
         raise ConfigError(
             f"profile {chosen.name!r} uses a private key: it has no client secret to give"
         )
-    return _secret_for(chosen)
+    from ._audit import audited  # the secret itself is never logged, nor a fingerprint of it
+
+    return audited("secret", chosen, lambda: _secret_for(chosen))
 
 
 def _environment_secret() -> str:

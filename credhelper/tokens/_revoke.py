@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 DEADLINE = 4.0  # seconds for discovery and revocation together: a logout never waits long
 _DISCOVERY = "/.well-known/openid-configuration"  # OpenID Connect Discovery 1.0 §4
 _NO_ENDPOINT = "the login service offers no revocation"
+_REVOKED = "token revoked"
 
 
 class _NotRevoked(Exception):
@@ -54,8 +55,18 @@ def prepared(profile: Profile) -> Callable[[], str] | None:
         secret = _core.secret_for(profile)
     except CredhelperError as exc:  # the keyring, the key file: said, and the logout goes on
         said = _failed(exc, token)  # now: `exc` is gone once the except clause ends
-        return lambda: said
-    return lambda: _revoked(profile, token, secret)
+        return lambda: _logged(profile, token, said)
+    return lambda: _logged(profile, token, _revoked(profile, token, secret))
+
+
+def _logged(profile: Profile, token: Token, said: str) -> str:
+    """``said``, once the audit log has the revocation's outcome."""
+    from ._audit import record
+
+    unsupported = said.startswith(_NO_ENDPOINT)
+    record("revocation", profile, "ok" if said == _REVOKED else "unsupported" if unsupported
+           else "failed", token)  # fmt: skip
+    return said
 
 
 def _revoked(profile: Profile, token: Token, secret: str) -> str:
@@ -67,7 +78,7 @@ def _revoked(profile: Profile, token: Token, secret: str) -> str:
         _revoke(profile, endpoint, token, secret, ends)
     except (_NotRevoked, CredhelperError) as exc:
         return _failed(exc, token)
-    return "token revoked"
+    return _REVOKED
 
 
 def _failed(exc: Exception, token: Token) -> str:

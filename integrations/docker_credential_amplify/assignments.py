@@ -12,6 +12,7 @@ import os
 import warnings
 
 from credhelper import ConfigError, Profile, config_lock, list_profiles, update_settings
+from credhelper.errors import PROG
 
 from .names import BadRegistry, normalise, parse_list, unique
 
@@ -90,6 +91,25 @@ def _listed(profile: Profile) -> tuple[str, ...]:
     except ConfigError as exc:
         warnings.warn(f"{exc}: skipped", stacklevel=3)
         return ()
+
+
+def doctor_checks(profile: Profile) -> list[tuple[str, str, str]]:
+    """``doctor``'s row on ``profile``'s registries: FAIL for unreadable settings, and for a
+    key profile (a registry takes a client id and secret: a key profile has no secret)."""
+    try:
+        registries = registries_of(profile)
+    except ConfigError as exc:
+        return [("FAIL", "registries", f"{exc}; assign them again with `{PROG} setup-docker`")]
+    if not registries:
+        return []
+    listed = ", ".join(registries)
+    if not profile.uses_key:
+        return [("ok", "registries", f"{listed}, served with the client secret")]
+    return [("FAIL", "registries", (
+        f"{listed} assigned, but profile {profile.name!r} logs in with a private key and a "
+        f"registry takes a client secret: assign them to a secret profile with `{PROG} "
+        f"setup-docker --profile P REGISTRY`, or remove them with `{PROG} setup-docker --unset "
+        f"--profile {profile.name}`"))]  # fmt: skip
 
 
 def check_registries(value: object, profile: str) -> tuple[str, ...]:

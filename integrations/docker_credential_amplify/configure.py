@@ -26,7 +26,16 @@ from credhelper import (
 from credhelper.commands import PROG, Command
 
 from . import dockerconfig
-from .assignments import KEY, assign, own_settings, registries_of, served, settings_with, unassign
+from .assignments import (
+    KEY,
+    assign,
+    doctor_checks,
+    own_settings,
+    registries_of,
+    served,
+    settings_with,
+    unassign,
+)
 from .names import BadRegistry, is_plain_http, normalise
 
 TYPE_CHECKING = False
@@ -122,6 +131,9 @@ class SetupDocker(Command):
         registries = checked_registries(args.docker_registries)
         _refuse_registries_of_others(registries, current, args.profile)
         return settings_with(current, registries)
+
+    def doctor_checks(self, profile: Profile) -> list[tuple[str, str, str]]:
+        return doctor_checks(profile)
 
     def _unset(
         self,

@@ -23,7 +23,7 @@ import json
 import os
 
 from credhelper import CredhelperError
-from credhelper.commands import reported
+from credhelper.commands import ask_as, reported
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ def serve(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) ->
 
 def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helper: Helper) -> int:
     """Answer one ``action`` with ``helper``, reading ``stdin``; the exit code (0 or 1)."""
+    ask_as("docker")  # for the audit log
     step = _ACTIONS.get(action)
     try:
         if step is None:

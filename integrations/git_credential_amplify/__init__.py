@@ -19,7 +19,7 @@ from credhelper import (
     Token,
     get_token,
 )
-from credhelper.commands import exit_program, reported, standard_streams
+from credhelper.commands import ask_as, exit_program, reported, standard_streams
 
 from . import settings
 from .hosts import serving_profile
@@ -91,6 +91,7 @@ def handle(
 
 def _reported(stderr: TextIO, action: Callable[[], int]) -> int:
     # git shows our stderr: one line per failure, and the traceback only when asked for.
+    ask_as("git")  # for the audit log
     return reported(PROG, stderr, action, verbose=_verbose(), details="set AMPLIFY_VERBOSE=1")
 
 

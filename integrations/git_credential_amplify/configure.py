@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from typing import Protocol
 
+    from credhelper import Profile
     from credhelper.commands import CommandParser, Streams
 
     class GitConfig(Protocol):
@@ -187,6 +188,9 @@ class SetupGit(Command):
         if args.git_username is not None:
             values["username"] = args.git_username
         return values
+
+    def doctor_checks(self, profile: Profile) -> list[tuple[str, str, str]]:
+        return settings.doctor_checks(profile)
 
 
 def _is_ours(value: str) -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 from credhelper import ConfigError, Profile
+from credhelper.errors import PROG
 
 from .hostrule import normalise
 
@@ -41,6 +42,17 @@ def username(profile: Profile) -> str:
     if name is not None and not isinstance(name, str):
         raise ConfigError(f"profile {profile.name!r}: bad git username {name!r}: expected text")
     return name or profile.client_id  # the core allows no control characters in either
+
+
+def doctor_checks(profile: Profile) -> list[tuple[str, str, str]]:
+    """``doctor``'s row on the hosts ``profile`` serves: FAIL for any the host rule refuses."""
+    try:
+        served = hosts(profile)
+    except ConfigError as exc:
+        fix = ("correct AMPLIFY_GIT_HOSTS" if profile.from_environment else
+               f"give the hosts again: `{PROG} login --profile {profile.name} --git-host HOST`")
+        return [("FAIL", "git hosts", f"{exc}; {fix}")]
+    return [("ok", "git hosts", ", ".join(served))] if served else []
 
 
 def check_hosts(value: object) -> tuple[str, ...]:

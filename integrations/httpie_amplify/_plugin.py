@@ -51,7 +51,11 @@ class AmplifyAuthPlugin(AuthPlugin):
         profile = self.raw_auth or None
         if profile is not None and ":" in profile:  # user:secret, as -a takes it for basic auth
             return _Refused(REFUSAL)
+        from credhelper.commands import ask_as
+
         from ._requests_auth import AmplifyRequestsAuth
+
+        ask_as("httpie")  # for the audit log
 
         return AmplifyRequestsAuth(profile)
 

@@ -59,7 +59,7 @@ def test_the_full_help_lists_built_in_and_integration_commands(monkeypatch) -> N
     assert result.code == 0 and result.err == ""
     listed = re.findall(r"^    (\S+)", result.out, re.MULTILINE)
     assert listed == ["login", "token", "header", "env", "status", "logout", "inspect", "exec",
-                      "doctor", "completion", "setup-echo", "setup-git"]  # fmt: skip
+                      "doctor", "completion", "audit", "setup-echo", "setup-git"]  # fmt: skip
     assert "\n              make git ask amplify-credhelper for tokens for some hosts" in result.out
     assert "exit codes:\n  0  success\n  1  usage or configuration error (unknown" in result.out
     assert "  4  no usable keyring (none available, locked, or refused)\n" in result.out
@@ -162,8 +162,8 @@ def test_every_built_in_command_is_a_command_under_its_own_name() -> None:
     from credhelper.cli._builtin import BUILT_IN
 
     assert list(BUILT_IN) == ["token", "header", "env", "status", "logout", "inspect", "exec",
-                              "doctor", "completion"]  # fmt: skip
+                              "doctor", "completion", "audit"]  # fmt: skip
     assert all(isinstance(c, Command) and c.name == n for n, c in BUILT_IN.items())
-    assert "nothing" not in BUILT_IN and len(BUILT_IN) == 9
+    assert "nothing" not in BUILT_IN and len(BUILT_IN) == 10
     with pytest.raises(KeyError):
         BUILT_IN["nothing"]

@@ -21,7 +21,7 @@ from credhelper.profiles import config
 from credhelper.profiles._validate import make_profile
 
 EVERY_BUILT_IN = ("login", "token", "header", "env", "status", "logout", "inspect", "exec",
-                  "doctor", "completion")  # fmt: skip
+                  "doctor", "completion", "audit")  # fmt: skip
 
 
 def save_profiles(*names: str) -> None:

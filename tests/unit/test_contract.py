@@ -25,6 +25,7 @@ def test_the_contract_names_are_pinned() -> None:
         "Command",
         "CommandParser",
         "Streams",
+        "ask_as",
         "exit_program",
         "reported",
         "standard_streams",

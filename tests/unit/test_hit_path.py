@@ -31,7 +31,7 @@ from credhelper.tokens import token as tokens
 GIT_REQUEST = "protocol=https\nhost=git.example.com\n\n"
 # Never on a cache hit: what a mint needs, what a parser needs, what only other commands need.
 NOT_ON_A_HIT = (
-    "argparse", "credhelper.cli._login", "credhelper.api._holder", "credhelper.cli._output",
+    "argparse", "credhelper.cli._login", "credhelper.tokens._audit", "credhelper.api._holder", "credhelper.cli._output",
     "credhelper._parser", "credhelper.api._policy", "cryptography", "dataclasses", "filelock", "httpx", "importlib.metadata", "ipaddress", "jwt",
     "keyring", "math", "pathlib", "platformdirs", "random", "shutil", "tempfile", "typing",
     "urllib.parse",
@@ -103,6 +103,13 @@ def _outcome(find: object) -> tuple[str, object]:
         return type(exc).__name__, str(exc)
 
 
+_FOLDERS = {  # kind: (its variable, ours, platformdirs')
+    "config": ("XDG_CONFIG_HOME", _files.config_dir, platformdirs.user_config_dir),
+    "state": ("XDG_STATE_HOME", _files.state_dir, platformdirs.user_state_dir),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(_FOLDERS))
 @given(xdg=_FOLDER_VALUES, home=_FOLDER_VALUES)
 @example(xdg=None, home="/home/u")
 @example(xdg="", home="/")
@@ -110,14 +117,15 @@ def _outcome(find: object) -> tuple[str, object]:
 @example(xdg="/abs", home=None)
 @example(xdg=None, home="relative")
 @example(xdg=None, home=None)
-def test_the_config_folder_is_the_one_platformdirs_names(xdg: str | None, home: str | None) -> None:
-    values = {"XDG_CONFIG_HOME": xdg, "HOME": home}
+def test_our_folders_are_the_ones_platformdirs_names(kind: str, xdg: str | None,
+                                                     home: str | None) -> None:  # fmt: skip
+    variable, ours, theirs = _FOLDERS[kind]
+    values = {variable: xdg, "HOME": home}
     environ = {k: v for k, v in os.environ.items() if k not in values}
     environ.update({k: v for k, v in values.items() if v is not None})
     with mock.patch.dict(os.environ, environ, clear=True):
-        ours = _outcome(_files.config_dir)
-        theirs = _outcome(lambda: platformdirs.user_config_dir(_files.APP_NAME, appauthor=False))
-    assert ours == theirs
+        found = _outcome(ours), _outcome(lambda: theirs(_files.APP_NAME, appauthor=False))
+    assert found[0] == found[1]
 
 
 @pytest.mark.parametrize(
@@ -141,13 +149,13 @@ def test_the_plain_linux_cases_are_answered_without_platformdirs(
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
-    assert _files._plain_linux_config_dir() == expected
+    assert _files._plain_linux_dir("XDG_CONFIG_HOME", "~/.config") == expected
 
 
 @pytest.mark.parametrize("platform", ["darwin", "win32", "freebsd14", "ios"])
 def test_other_systems_ask_platformdirs(monkeypatch: pytest.MonkeyPatch, platform: str) -> None:
     monkeypatch.setattr(sys, "platform", platform)
-    assert _files._plain_linux_config_dir() is None
+    assert _files._plain_linux_dir("XDG_CONFIG_HOME", "~/.config") is None
 
 
 @pytest.mark.parametrize("variable", ["ANDROID_DATA", "ANDROID_ROOT"])
@@ -156,7 +164,7 @@ def test_anything_android_like_asks_platformdirs(
 ) -> None:
     # platformdirs takes Android for its own (ANDROID_DATA=/data, ANDROID_ROOT=/system): its call.
     monkeypatch.setenv(variable, "/data")
-    assert _files._plain_linux_config_dir() is None
+    assert _files._plain_linux_dir("XDG_CONFIG_HOME", "~/.config") is None
 
 
 # -- the command line without argparse -----------------------------------------------------------
