@@ -157,7 +157,7 @@ def entries(profile: str | None = None) -> tuple[list[dict[str, object]], int]:
     found: list[dict[str, object]] = []
     unreadable = 0
     file = path()
-    for text in (_read(file + ".1"), _read(file)):
+    for text in (_log_bytes(file + ".1"), _log_bytes(file)):
         for raw in text.splitlines():
             entry = _parsed(raw)
             if entry is None:
@@ -167,7 +167,7 @@ def entries(profile: str | None = None) -> tuple[list[dict[str, object]], int]:
     return found, unreadable
 
 
-def _read(file: str) -> bytes:
+def _log_bytes(file: str) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(file, flags)

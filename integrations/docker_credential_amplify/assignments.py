@@ -12,7 +12,7 @@ import os
 import warnings
 
 from credhelper import ConfigError, Profile, config_lock, list_profiles, update_settings
-from credhelper.errors import PROG
+from credhelper.commands import PROG
 
 from .names import BadRegistry, normalise, parse_list, unique
 

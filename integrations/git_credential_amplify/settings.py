@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from credhelper import ConfigError, Profile
-from credhelper.errors import PROG
+from credhelper.commands import PROG
 
 from .hostrule import normalise
 

@@ -125,6 +125,10 @@ def test_the_ci_profile_s_git_hosts_point_at_the_variable(monkeypatch) -> None:
 
 class _Broken(Command):
     name = "setup-broken"
+    help = "a plug-in whose doctor check fails"
+
+    def run(self, args, io) -> int:
+        return 0
 
     def doctor_checks(self, profile: object) -> list[tuple[str, str, str]]:
         raise ConfigError("its settings are unreadable")
@@ -132,6 +136,10 @@ class _Broken(Command):
 
 class _Silent(Command):
     name = "setup-silent"
+    help = "a plug-in with no doctor checks of its own"
+
+    def run(self, args, io) -> int:
+        return 0
 
 
 def test_an_integration_check_that_fails_is_one_row_and_the_default_is_none() -> None:

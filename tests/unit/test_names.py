@@ -22,6 +22,7 @@ SAME_ROLE = {
     "path": "where the module's own file is",
     "read": "the module's own file, read",
     "run": "the testable entry point of a program",
+    "doctor_checks": "an integration's rows in doctor, for one profile's settings",
     "serving_profile": "the profile that serves a host or registry",
 }
 
