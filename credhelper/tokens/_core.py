@@ -27,6 +27,8 @@ from .token import Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from filelock import BaseFileLock
 
 # Waiters outlast the one minting: its keyring read ends within 20 s (_keyring.DEADLINE) and
@@ -256,11 +258,12 @@ def login(profile: Profile, secret: str) -> Token:
     return token
 
 
-def logout(profile: Profile) -> None:
-    """Remove the secret, the cached token and the profile, all or nothing (see _transaction)."""
+def logout(profile: Profile) -> Callable[[], str] | None:
+    """Remove the secret, the cached token and the profile, all or nothing (see _transaction);
+    what revokes the token removed, and says how that went (``_revoke.prepared``)."""
     from . import _transaction
 
-    _transaction.remove_profile(profile)
+    return _transaction.remove_profile(profile)
 
 
 def _fresh_from_cache(profile: Profile) -> Token | None:
