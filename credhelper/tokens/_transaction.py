@@ -184,7 +184,7 @@ def _delete_cached(profile: Profile) -> None:
     try:
         cache.delete(profile)
     except OSError as exc:
-        raise _cannot("remove", cache.path(profile), exc) from exc
+        raise _cannot("remove", exc.filename or cache.path(profile), exc) from exc
 
 
 def _cannot(doing: str, path: str, exc: OSError) -> ConfigError:
