@@ -191,8 +191,10 @@ def _forget_environment() -> tuple[str, Callable[[], str] | None]:
     """The AMPLIFY_CLIENT_ID/_SECRET profile has nothing stored but its cached token."""
     from ..tokens._revoke import prepared
 
-    revocation = prepared(environment_profile())
-    _environment_token_removed()
+    profile = environment_profile()
+    with cache.mint_lock_held(profile):  # as for a stored profile: revoke the token removed
+        revocation = prepared(profile)
+        _environment_token_removed()
     return (
         "Logged out: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile's cached token removed "
         "(the variables stay set)"

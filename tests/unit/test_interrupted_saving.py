@@ -148,3 +148,19 @@ def test_logout_during_a_mint_revokes_the_token_minted(env, endpoint, cached: bo
     fresh = mint.stdout.read().strip()
     assert _ended(logout)[0] == 0 and logout.stdout.read().endswith("; token revoked.\n")
     assert fresh == endpoint.issued[1] and endpoint.revoked == [fresh]
+
+
+def test_logout_of_the_environment_profile_during_a_mint_revokes_the_token_minted(
+    subprocess_env, endpoint
+) -> None:
+    env = {**subprocess_env, "AMPLIFY_CLIENT_ID": "test-client",
+           "AMPLIFY_CLIENT_SECRET": "test-secret", "AMPLIFY_BASE_URL": endpoint.base_url}  # fmt: skip
+    endpoint.delay = 3.0
+    mint = _start(env, "token")
+    _await(lambda: endpoint.arrivals == 1)  # the mint holds the lock
+    logout = _start(env, "logout")
+    assert mint.stdout is not None and logout.stdout is not None
+    assert mint.wait(60) == 0
+    fresh = mint.stdout.read().strip()
+    assert _ended(logout)[0] == 0 and logout.stdout.read().endswith("; token revoked.\n")
+    assert fresh == endpoint.issued[0] and endpoint.revoked == [fresh]
