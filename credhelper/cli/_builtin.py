@@ -183,7 +183,9 @@ class _Logout(_Switched):
 def _logout(profile: Profile) -> tuple[str, Callable[[], str] | None]:
     """What was done, and what revokes the token removed (RFC 7009: read under the mint lock,
     so it is the one removed, even one a mint in flight just cached)."""
-    revocation = _core.logout(profile)
+    from ..tokens._revoke import prepared
+
+    revocation = _core.logout(profile, prepared)
     return f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}", revocation
 
 

@@ -42,17 +42,16 @@ def save_login(profile: Profile, secret: str) -> None:
     _forget_replaced_secrets(profile, previous)
 
 
-def remove_profile(profile: Profile) -> Callable[[], str] | None:
-    """Remove the secret, the cached token and the profile from config.json; what revokes the
-    removed token (``_revoke.prepared``).
+def remove_profile(profile: Profile, prepare: Callable[[Profile], _T]) -> _T:
+    """Remove the secret, the cached token and the profile from config.json; what
+    ``prepare(profile)`` returned, called under the locks before anything is removed (the
+    CLI's: what revokes the cached token, ``_revoke.prepared``).
 
     Under the profile's mint lock too: a mint in flight ends first (its token is then
-    deleted here, and revoked: it is read under the lock), and one that starts after finds the
+    deleted here, and is the one ``prepare`` reads), and one that starts after finds the
     profile gone (``_core``)."""
-    from . import _revoke
-
     with config.config_lock(), cache.mint_lock_held(profile), _signals_raise():
-        revocation = _revoke.prepared(profile)
+        prepared = prepare(profile)
         remaining = {k: v for k, v in config.load_all().items() if k != profile.name}
         with _staged_config(remaining) as staged:
             if profile.key_file is None:
@@ -62,7 +61,7 @@ def remove_profile(profile: Profile) -> Callable[[], str] | None:
                 undo = _keyring.Undo([])
             # The token goes after the secret, so that a keyring refusing leaves it too.
             _commit(staged, undo, before=lambda: _delete_cached(profile))
-    return revocation
+    return prepared
 
 
 def keyring_call(profile: Profile, action: Callable[..., _T], *args: str) -> _T:

@@ -113,7 +113,7 @@ def test_the_handlers_are_put_back_and_a_chosen_one_kept(logged_in) -> None:
     chosen = signal.signal(signal.SIGHUP, lambda *_: None)
     try:
         hup = signal.getsignal(signal.SIGHUP)
-        _core.logout(config.load_all()["default"])
+        _core.logout(config.load_all()["default"], repr)
         assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
         assert signal.getsignal(signal.SIGHUP) is hup
     finally:
@@ -125,7 +125,7 @@ def test_logout_from_another_thread_sets_no_handler(logged_in) -> None:
 
     def run() -> None:
         try:
-            _core.logout(config.load_all()["default"])
+            _core.logout(config.load_all()["default"], repr)
         except BaseException as exc:  # noqa: BLE001  (handed to the test's thread)
             failures.append(exc)
 
