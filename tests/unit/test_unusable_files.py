@@ -113,3 +113,16 @@ def test_help_and_version_that_cannot_be_written_fail(program, argv, stdout) -> 
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     why = "No space left on device" if stdout == "full" else "Bad file descriptor"
     assert (done.returncode, done.stderr) == (1, f"{program}: error: cannot write the output: {why}\n")
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_docker_config_that_is_no_file_is_one_line(
+    run_cli, logged_in, tmp_path, monkeypatch, kind
+) -> None:
+    docker = tmp_path / "docker"
+    monkeypatch.setenv("DOCKER_CONFIG", str(docker))
+    _plant(docker / "config.json", kind, tmp_path)
+    result = run_cli("setup-docker", "docker.repository.axway.com")  # a FIFO used to hang here
+    why = "cannot read {}: Is a directory" if kind == "folder" else "{} is not a regular file: remove it"
+    said = f"amplify-credhelper: error: {why.format(docker / 'config.json')}\n"
+    assert (result.code, result.out, result.err) == (1, "", said)
