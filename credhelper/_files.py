@@ -83,13 +83,15 @@ def read_private_json(path: str) -> object:
         fd = os.open(path, flags)
     except OSError:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            if not is_private_file(os.fstat(handle.fileno())):
-                return None
-            return json.loads(handle.read(1 << 20))
-        except (OSError, ValueError, RecursionError):  # EIO; not JSON; nested too deep to parse
+    try:  # a folder opens too (O_RDONLY), but no file object can be made of it: fstat first
+        if not is_private_file(os.fstat(fd)):
             return None
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return json.loads(handle.read(1 << 20))
+    except (OSError, ValueError, RecursionError):  # EIO; not JSON; nested too deep to parse
+        return None
+    finally:
+        os.close(fd)
 
 
 def is_private_file(info: os.stat_result) -> bool:

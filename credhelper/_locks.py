@@ -38,7 +38,7 @@ _locks: dict[tuple[str, int], BaseFileLock] = {}
 def file_lock(path: str) -> BaseFileLock:
     """This thread's lock on ``path``, the file made usable first (OSError if it cannot be)."""
     _files.ensure_private_dir(os.path.dirname(path))
-    _move_aside_if_unusable(path)
+    move_aside_if_unusable(path)
     key = (path, get_ident())
     lock = _locks.get(key)
     if lock is None:
@@ -68,8 +68,9 @@ def held(path: str, busy: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         lock.release()
 
 
-def _move_aside_if_unusable(path: str) -> None:
-    """Move ``path`` out of the way when it is not a regular file of ours.
+def move_aside_if_unusable(path: str) -> None:
+    """Move ``path`` out of the way when it is not a regular file of ours (a lock file, or a
+    cache file that a rename or unlink could not replace: a folder).
 
     The check and the move happen under a lock on the folder (ours, 0700), so of many
     processes finding the same bad file one moves it, and none ever moves a good lock file

@@ -7,12 +7,13 @@ parser does.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .errors import ConfigError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 
 class CommandParser(argparse.ArgumentParser):
@@ -22,3 +23,12 @@ class CommandParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise ConfigError(f"{message} (see `{self.prog} --help`)")
+
+    def _print_message(self, message: str, file: Any = None) -> None:  # any writable stream
+        # argparse drops a write that fails: --help to a full disk or a closed stdout would end
+        # with exit 0 and nothing printed. Help fails as any output does (one line, exit 1).
+        if not message or file is None or file is sys.stderr:
+            return super()._print_message(message, file)
+        file.write(message)
+        file.flush()  # a full disk is known now, not after argparse has said "success"
+        return None

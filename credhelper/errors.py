@@ -6,6 +6,8 @@
     ├── CredentialsRejected      exit 2
     ├── LoginServiceError        exit 3
     └── KeyringUnavailable       exit 4
+    Terminated (a SystemExit)    SIGTERM, SIGHUP or SIGQUIT during login's or logout's saving
+                                 step, once undone: exit 128 + the signal's number
 
 ``EXIT_CODES`` says what each code means: the one copy, which ``--help`` prints. ``reported`` is
 the one place where a failure becomes a line on stderr, for every program of the project (the
@@ -84,6 +86,16 @@ class KeyringUnavailable(CredhelperError):
     exit_code = 4
 
 
+class Terminated(SystemExit):
+    """A signal that ends the program came while login or logout changed the keyring and the
+    files; raised in its place so that the change is undone first. A SystemExit: a program that
+    does not catch it ends with 128 + the signal's number, as the signal would have ended it."""
+
+    def __init__(self, signal_name: str, number: int) -> None:
+        super().__init__(128 + number)
+        self.signal_name = signal_name
+
+
 def reported(
     prog: str,
     stderr: IO[str],
@@ -115,6 +127,9 @@ def _failures_reported(
     except CredhelperError as exc:
         _say(stderr, f"{prog}: error: {exc}")
         return exc.exit_code
+    except Terminated as exc:
+        _say(stderr, f"{prog}: {exc.signal_name} received: nothing was changed")
+        return int(exc.code)  # type: ignore[arg-type]
     except SystemExit as exc:  # argparse's --help ends here
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except KeyboardInterrupt:

@@ -17,7 +17,7 @@ from ..tokens import _core, cache
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from typing import IO
 
     from ..commands import CommandParser, Streams, Subcommands
@@ -166,12 +166,9 @@ class _Logout(_SwitchesOnly):
         else:
             chosen = [_stored(args.profile, stored)]
         for profile in chosen:
-            from ..tokens._revoke import (
-                prepared,  # RFC 7009: the login service forgets the token too
+            done, revocation = (
+                _forget_environment() if profile.from_environment else _logout(profile)
             )
-
-            revocation = prepared(profile)
-            done = _forget_environment(profile) if profile.from_environment else _logout(profile)
             io.stdout.write(f"{done}{f'; {revocation()}' if revocation else ''}.\n")
         # A CI runner's clean-up step runs without the variables: their token goes all the same.
         if args.all and not environment_defined() and _environment_token_removed():
@@ -183,20 +180,28 @@ class _Logout(_SwitchesOnly):
         return 0
 
 
-def _logout(profile: Profile) -> str:
-    _core.logout(profile)
-    return f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}"
+def _logout(profile: Profile) -> tuple[str, Callable[[], str] | None]:
+    """What was done, and what revokes the token removed (RFC 7009: read under the mint lock,
+    so it is the one removed, even one a mint in flight just cached)."""
+    from ..tokens._revoke import prepared
+
+    revocation = _core.logout(profile, prepared)
+    return f"Logged out: profile {profile.name!r} removed{_removed_with(profile)}", revocation
 
 
-def _forget_environment(profile: Profile) -> str:
+def _forget_environment() -> tuple[str, Callable[[], str] | None]:
     """The AMPLIFY_CLIENT_ID/_SECRET profile has nothing stored but its cached token."""
     from ..tokens._audit import audited
+    from ..tokens._revoke import prepared
 
-    audited("logout", profile, _environment_token_removed)
+    profile = environment_profile()
+    with cache.mint_lock_held(profile):  # as for a stored profile: revoke the token removed
+        revocation = prepared(profile)
+        audited("logout", profile, _environment_token_removed)
     return (
         "Logged out: the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET profile's cached token removed "
         "(the variables stay set)"
-    )
+    ), revocation
 
 
 def _environment_token_removed() -> bool:

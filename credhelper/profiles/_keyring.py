@@ -88,8 +88,9 @@ def delete_secret(profile: Profile) -> Undo:
             value = _get("read the secret from", key)
             if value is None or (key != _own_key(profile) and _needed_elsewhere(profile, value)):
                 continue
-            _delete(key)
+            # The undo first: a delete cut short (its deadline, a signal) may still happen.
             removed.add(key, value)
+            _delete(key)
     except BaseException:
         removed()
         raise
@@ -125,6 +126,10 @@ class Undo:
         self._previous.append((key, value))
 
     def __call__(self) -> None:
+        from .._deadline import settle
+
+        if self._previous:  # a change cut short may land late: let it, then put things back
+            settle(deadline())
         for key, value in reversed(self._previous):
             try:
                 if value is None:

@@ -88,10 +88,23 @@ def save_all(profiles: Mapping[str, Profile]) -> None:
 def stage_all(profiles: Mapping[str, Profile]) -> _files.Staged:
     """``save_all``, written in full beside the file but not yet in its place (login and
     logout commit it after their keyring step)."""
+    _refuse_symlink(path())
     stored = read()
     entries = {name: stored.entries[name] for name in stored.broken}
     entries.update({name: _entry(profile) for name, profile in profiles.items()})
     return _files.stage_private(path(), _files.dumps({"profiles": entries}))
+
+
+def _refuse_symlink(file: str) -> None:
+    """A config.json that is a symlink (a dotfiles manager's) is read through, but never
+    written: the atomic rename would replace the link and leave its target stale, and writing
+    through would mean a folder we do not keep private. So: one line, nothing changed."""
+    if os.path.islink(file):
+        raise ConfigError(
+            f"{file} is a symbolic link: writing would replace it by a file and leave its "
+            "target stale; put the file itself in its place, or point "
+            "XDG_CONFIG_HOME at a folder of its own"
+        )
 
 
 def update_settings(

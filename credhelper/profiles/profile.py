@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 ENVIRONMENTS = {env: SITES[env, DEFAULT_REGION][:2] for env in ("prod", "staging", "preprod")}
 ENV_ALIASES = {"production": "prod", "dev": "staging", "test": "staging"}
 DEFAULT_REALM = "Broker"
+KEYCLOAK_TOKEN_PATH = "/protocol/openid-connect/token"  # noqa: S105  (a path, under the issuer)
 SECRET_METHODS = ("basic", "post")  # how a client secret is sent (RFC 6749 §2.3.1)
 AUTH_METHODS = (*SECRET_METHODS, "key")  # "key": a signed client assertion (RFC 7523)
 DEFAULT_PROFILE = "default"
@@ -77,13 +78,25 @@ class Profile(Record):
         return self.realm or DEFAULT_REALM
 
     @property
-    def issuer(self) -> str:
-        """The realm's issuer URL, the audience of client assertions."""
-        return f"{self.login_base_url}/auth/realms/{self.login_realm}"
+    def issuer(self) -> str | None:
+        """The realm's issuer URL: the audience of client assertions, where discovery is.
+
+        A profile with its own token URL talks to that server only: its issuer is read from
+        the URL when that has Keycloak's shape, else it is unknown (None), never the default
+        login service's."""
+        if self.token_url is None:
+            return self._realm_url
+        if self.token_url.endswith(KEYCLOAK_TOKEN_PATH):
+            return self.token_url[: -len(KEYCLOAK_TOKEN_PATH)]
+        return None
 
     @property
     def token_endpoint(self) -> str:
-        return self.token_url or f"{self.issuer}/protocol/openid-connect/token"
+        return self.token_url or self._realm_url + KEYCLOAK_TOKEN_PATH
+
+    @property
+    def _realm_url(self) -> str:
+        return f"{self.login_base_url}/auth/realms/{self.login_realm}"
 
     @property
     def platform_base_url(self) -> str:

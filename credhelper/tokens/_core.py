@@ -27,7 +27,12 @@ from .token import Token
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
     from filelock import BaseFileLock
+
+    _T = TypeVar("_T")
 
 # Waiters outlast the one minting: its keyring read ends within 20 s (_keyring.DEADLINE) and
 # its request within _http.DEADLINE (30 s; the backstop in `mint`: 62 s), so a
@@ -266,11 +271,13 @@ def _proven_and_saved(profile: Profile, secret: str) -> Token:
     return token
 
 
-def logout(profile: Profile) -> None:
-    """Remove the secret, the cached token and the profile, all or nothing (see _transaction)."""
+def logout(profile: Profile, prepare: Callable[[Profile], _T]) -> _T:
+    """Remove the secret, the cached token and the profile, all or nothing (see _transaction);
+    ``prepare(profile)``'s result: it runs under the profile's locks, before anything is
+    removed (logout's revocation reads the token and credentials there)."""
     from . import _audit, _transaction
 
-    _audit.audited("logout", profile, lambda: _transaction.remove_profile(profile))
+    return _audit.audited("logout", profile, lambda: _transaction.remove_profile(profile, prepare))
 
 
 def _fresh_from_cache(profile: Profile) -> Token | None:

@@ -33,6 +33,7 @@ DEADLINE = 4.0  # seconds for discovery and revocation together: a logout never 
 _DISCOVERY = "/.well-known/openid-configuration"  # OpenID Connect Discovery 1.0 §4
 _NO_ENDPOINT = "the login service offers no revocation"
 _REVOKED = "token revoked"
+_NO_ISSUER = "the issuer of a custom token URL is unknown"
 
 
 class _NotRevoked(Exception):
@@ -70,6 +71,8 @@ def _logged(profile: Profile, token: Token, said: str) -> str:
 
 
 def _revoked(profile: Profile, token: Token, secret: str) -> str:
+    if profile.issuer is None:  # asking the default login service would tell it our token
+        return f"revocation not attempted: {_NO_ISSUER}, {_stays(token)}"
     ends = time.monotonic() + DEADLINE
     try:
         endpoint = _revocation_endpoint(profile, ends)
@@ -94,7 +97,7 @@ def _revocation_endpoint(profile: Profile, ends: float) -> str | None:
     from . import _http
     from .oauth import TokenRequest
 
-    url = profile.issuer + _DISCOVERY
+    url = f"{profile.issuer}{_DISCOVERY}"  # the token URL's own origin (Profile.issuer)
     request = TokenRequest(url=url, form=(), headers=(("Accept", "application/json"),))
     try:
         status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file,

@@ -3,7 +3,9 @@
 config.json is written in full beside its place first (where a full disk or a read-only
 folder fails, before anything changed), then the keyring changes, then one rename commits
 the file. A failure after the keyring step (Ctrl-C included) undoes it, so a secret never
-outlives its profile and a profile never loses its secret. Only login and logout load this.
+outlives its profile and a profile never loses its secret. SIGTERM, SIGHUP and SIGQUIT, which
+would end the process where it stands, become an exception for that while (``_signals_raise``).
+Only login and logout load this.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 import contextlib
 
 from .. import _files
-from ..errors import ConfigError, KeyringUnavailable
+from ..errors import ConfigError, KeyringUnavailable, Terminated
 from ..profiles import _keyring, config
 from . import cache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import TypeVar
 
     from ..profiles.profile import Profile
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 def save_login(profile: Profile, secret: str) -> None:
     """Keep ``profile`` in config.json and its secret (unless its key stays in its file) in
     the keyring, then drop the entries it no longer reads."""
-    with config.config_lock():
+    with config.config_lock(), _signals_raise():
         stored = config.load_all()
         previous = stored.get(profile.name)
         with _staged_config({**stored, profile.name: profile}) as staged:
@@ -40,12 +42,16 @@ def save_login(profile: Profile, secret: str) -> None:
     _forget_replaced_secrets(profile, previous)
 
 
-def remove_profile(profile: Profile) -> None:
-    """Remove the secret, the cached token and the profile from config.json.
+def remove_profile(profile: Profile, prepare: Callable[[Profile], _T]) -> _T:
+    """Remove the secret, the cached token and the profile from config.json; what
+    ``prepare(profile)`` returned, called under the locks before anything is removed (the
+    CLI's: what revokes the cached token, ``_revoke.prepared``).
 
     Under the profile's mint lock too: a mint in flight ends first (its token is then
-    deleted here), and one that starts after finds the profile gone (``_core``)."""
-    with config.config_lock(), cache.mint_lock_held(profile):
+    deleted here, and is the one ``prepare`` reads), and one that starts after finds the
+    profile gone (``_core``)."""
+    with config.config_lock(), cache.mint_lock_held(profile), _signals_raise():
+        prepared = prepare(profile)
         remaining = {k: v for k, v in config.load_all().items() if k != profile.name}
         with _staged_config(remaining) as staged:
             if profile.key_file is None:
@@ -55,6 +61,7 @@ def remove_profile(profile: Profile) -> None:
                 undo = _keyring.Undo([])
             # The token goes after the secret, so that a keyring refusing leaves it too.
             _commit(staged, undo, before=lambda: _delete_cached(profile))
+    return prepared
 
 
 def keyring_call(profile: Profile, action: Callable[..., _T], *args: str) -> _T:
@@ -103,6 +110,50 @@ def _forget_stored_secret(profile: Profile) -> None:
         _keyring.delete_secret(profile)
 
 
+# -- signals --------------------------------------------------------------------------------
+
+# Signals whose default action ends the process at once; SIGINT is an exception already.
+_ENDING = ("SIGTERM", "SIGHUP", "SIGQUIT")
+
+
+@contextlib.contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While the keyring and the files change, the ending signals left at their default
+    raise ``Terminated`` instead, so the undo runs; their handlers are put back after. Only
+    the main thread may set handlers (a long-running program may log in from another: its
+    signals stay as they are), and a handler the program chose (or SIG_IGN) is left alone."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    numbers = [getattr(signal, name) for name in _ENDING if hasattr(signal, name)]
+    previous = {n: signal.getsignal(n) for n in numbers if signal.getsignal(n) == signal.SIG_DFL}
+    for number in previous:
+        signal.signal(number, _raise_once())
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _raise_once() -> Callable[[int, object], None]:
+    """A handler raising ``Terminated`` for the first signal; later ones (during the undo it
+    causes) are noted and dropped, so the undo finishes."""
+    import signal
+
+    seen: list[int] = []
+
+    def handler(number: int, _frame: object) -> None:
+        seen.append(number)
+        if len(seen) == 1:
+            raise Terminated(signal.Signals(number).name, number)
+
+    return handler
+
+
 # -- the file steps ---------------------------------------------------------------------------
 
 
@@ -132,7 +183,7 @@ def _delete_cached(profile: Profile) -> None:
     try:
         cache.delete(profile)
     except OSError as exc:
-        raise _cannot("remove", cache.path(profile), exc) from exc
+        raise _cannot("remove", exc.filename or cache.path(profile), exc) from exc
 
 
 def _cannot(doing: str, path: str, exc: OSError) -> ConfigError:

@@ -92,18 +92,32 @@ def write(profile: Profile, token: Token) -> None:
         "issued_at": token.issued_at,
         "org_id": token.org_id,
     }
-    _files.write_private(_path(profile), _files.dumps(entry))
+    _write(_path(profile), _files.dumps(entry))
 
 
 def delete(profile: Profile) -> bool:
-    _files.remove(_path(profile, ".failed"))
-    return _files.remove(_path(profile))
+    _files.remove(_usable(_path(profile, ".failed")))
+    return _files.remove(_usable(_path(profile)))
+
+
+def _write(path: str, data: bytes) -> None:
+    _files.write_private(_usable(path), data)
+
+
+def _usable(path: str) -> str:
+    """``path``, with whatever unusable stood there (a folder, which neither a rename nor an
+    unlink replaces) moved aside as an unusable lock file is: a cache file is ours to replace."""
+    from .._locks import move_aside_if_unusable
+
+    if os.path.isdir(path):  # a lstat's worth on a miss; the cache hit never comes here
+        move_aside_if_unusable(path)
+    return path
 
 
 def record_failure(profile: Profile, exit_code: int, message: str) -> None:
     """What the last failed mint said (never a secret), for the processes that waited on it."""
     entry = {"format": FORMAT, "at": time.time(), "exit_code": exit_code, "message": message}
-    _files.write_private(_path(profile, ".failed"), _files.dumps(entry))
+    _write(_path(profile, ".failed"), _files.dumps(entry))
 
 
 def failure_since(profile: Profile, since: float) -> tuple[int, str] | None:
@@ -145,5 +159,5 @@ def delete_environment_token() -> bool:
     if not os.path.isdir(folder):
         return False
     with held(stem + ".lock", busy="the environment profile's token has been minting"):
-        _files.remove(stem + ".failed")
-        return _files.remove(stem + ".json")
+        _files.remove(_usable(stem + ".failed"))
+        return _files.remove(_usable(stem + ".json"))

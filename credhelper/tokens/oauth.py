@@ -75,8 +75,11 @@ def _key_auth(profile: Profile, pem: str, now: float | None) -> tuple[_Fields, _
     # Lazily import the signer: it loads PyJWT and cryptography, which only key profiles need.
     from . import _assertion
 
+    # RFC 7523 §3: the audience is the server's issuer, or its token URL, which is all a
+    # custom token URL of no known shape tells (never the default login service's issuer).
+    audience = profile.issuer or profile.token_endpoint
     assertion = _assertion.sign(
-        pem, profile.client_id, audience=profile.issuer, now=now, key_id=profile.key_id
+        pem, profile.client_id, audience=audience, now=now, key_id=profile.key_id
     )
     # RFC 7523 §2.2 names the assertion type; client_id is optional there, but servers
     # (Keycloak, oidc-provider) use it to find the client before they read the assertion.

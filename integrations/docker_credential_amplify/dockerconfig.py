@@ -34,7 +34,9 @@ def config_path(folder: str | None = None) -> str:
 def load(path: str) -> dict[str, object]:
     """The config's top-level object; ``{}`` when there is no file."""
     try:
-        with open(path, "rb") as handle:
+        with open(path, "rb", opener=_without_waiting) as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ConfigError(f"{path} is not a regular file: remove it")
             raw = handle.read(_MAX_SIZE + 1)
     except FileNotFoundError:
         return {}
@@ -50,6 +52,11 @@ def load(path: str) -> dict[str, object]:
         if not isinstance(config.get(key, {}), dict):
             raise ConfigError(f"{path}: its {key!r} is not a JSON object: fix it first")
     return config
+
+
+def _without_waiting(path: str, flags: int) -> int:
+    # O_NONBLOCK: a FIFO in the file's place would block the open until someone writes to it.
+    return os.open(path, flags | getattr(os, "O_NONBLOCK", 0))
 
 
 def point_at_us(config: dict[str, object], registries: Iterable[str]) -> list[str]:

@@ -95,3 +95,17 @@ class FileKeyring(MemoryKeyring):
         self._load()
         super().delete_password(service, username)
         self._save()
+
+
+class SlowAfter(FileKeyring):
+    """A keyring whose set and delete happen at once, then answer only after
+    $AMPLIFY_TEST_KEYRING_SLOW seconds (a slow D-Bus reply): the change is made while its
+    caller still waits, or has stopped waiting."""
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        super().set_password(service, username, password)
+        time.sleep(float(os.environ.get("AMPLIFY_TEST_KEYRING_SLOW", "0")))
+
+    def delete_password(self, service: str, username: str) -> None:
+        super().delete_password(service, username)
+        time.sleep(float(os.environ.get("AMPLIFY_TEST_KEYRING_SLOW", "0")))

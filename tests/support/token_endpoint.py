@@ -30,6 +30,9 @@ REALM_PATH = "/auth/realms/Broker"
 TOKEN_PATH = REALM_PATH + "/protocol/openid-connect/token"
 REVOKE_PATH = REALM_PATH + "/protocol/openid-connect/revoke"
 DISCOVERY_PATH = REALM_PATH + "/.well-known/openid-configuration"
+# A token URL of no Keycloak shape (a custom --token-url): its issuer cannot be read from it,
+# so a client assertion names this URL as its audience (RFC 7523 §3).
+PLAIN_TOKEN_PATH = "/oauth2/token"
 ORG_ID = 652605300303530
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_ASSERTION_LIFETIME = 300
@@ -76,6 +79,7 @@ class TokenEndpoint(LoopbackServer):
             self._seen_jtis: set[str] = set()
             self.revoked: list[str] = []  # tokens revoked (RFC 7009), by authenticated clients
             self.discoveries = 0  # GETs of the discovery document
+            self.hits = 0  # every request, whatever its method and path
             # GET of the discovery document: None answers 404; a dict, its JSON (None values
             # replaced by this endpoint's URLs); a Fault, as scripted.
             self.discovery: object = {"issuer": None, "token_endpoint": None,
@@ -100,6 +104,10 @@ class TokenEndpoint(LoopbackServer):
     @property
     def token_url(self) -> str:
         return self.base_url + TOKEN_PATH
+
+    @property
+    def plain_token_url(self) -> str:
+        return self.base_url + PLAIN_TOKEN_PATH
 
     @property
     def issuer(self) -> str:
@@ -183,7 +191,7 @@ class TokenEndpoint(LoopbackServer):
             form["client_assertion"],
             key,
             algorithms=["RS256", "ES256"],
-            audience=self.issuer,
+            audience=[self.issuer, self.base_url + PLAIN_TOKEN_PATH],
             issuer=client_id,
             options={"require": ["iss", "sub", "aud", "exp", "iat", "jti"]},
         )
@@ -221,6 +229,7 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             with endpoint._lock:
+                endpoint.hits += 1
                 endpoint.discoveries += self.path == DISCOVERY_PATH
             fault = endpoint.discovery_answer() if self.path == DISCOVERY_PATH else None
             if fault is None:
@@ -243,7 +252,9 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode()
-            if self.path not in (TOKEN_PATH, REVOKE_PATH):
+            with endpoint._lock:
+                endpoint.hits += 1
+            if self.path not in (TOKEN_PATH, REVOKE_PATH, PLAIN_TOKEN_PATH):
                 return self._send(404, b'{"error":"not found"}', {})
             form = {k: v[0] for k, v in parse_qs(raw).items()}
             with endpoint._lock:

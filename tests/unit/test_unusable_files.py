@@ -1,0 +1,128 @@
+"""Something else in place of a file we keep: a folder (empty or not), a FIFO, a symlink,
+another user's file. A cache or failure file is ours to replace: it is ignored, and the next
+write replaces it (a folder is moved aside, to NAME.unusable-...); no command fails for it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from credhelper import get_token
+from credhelper.profiles import config
+from credhelper.tokens import cache
+
+
+def _plant(path: Path, kind: str, tmp_path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "full folder":
+        path.mkdir()
+        (path / "inside").write_text("x")
+    elif kind == "fifo":
+        os.mkfifo(path, 0o600)
+    elif kind == "symlink":
+        target = tmp_path / "elsewhere.json"
+        target.write_text("{}")
+        path.symlink_to(target)
+    elif kind == "other owner":
+        path.write_text("{}")
+        path.chmod(0o600)
+        if os.geteuid() != 0:
+            pytest.skip("root, to give a file to another user")
+        os.chown(path, 65534, 65534)
+
+
+KINDS = ["folder", "full folder", "fifo", "symlink", "other owner"]
+
+
+def _cache_file(suffix: str) -> Path:
+    return Path(cache.path(config.load_all()["default"])).with_suffix(suffix)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unusable_cache_file_is_replaced(run_cli, logged_in, tmp_path, kind) -> None:
+    path = _cache_file(".json")
+    _plant(path, kind, tmp_path)
+    result = run_cli("token")
+    assert (result.code, result.err) == (0, ""), result
+    assert result.out == logged_in.issued[-1] + "\n" and len(logged_in.issued) == 2
+    assert path.is_file() and not path.is_symlink()
+    assert run_cli("token").out == result.out  # served from the cache now
+    assert get_token().access_token == result.out.strip()
+    if kind == "symlink":
+        assert (tmp_path / "elsewhere.json").read_text() == "{}"  # never written through
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("suffix", [".json", ".failed"])
+def test_logout_removes_the_profile_whatever_stands_in_its_cache(
+    run_cli, logged_in, tmp_path, kind, suffix
+) -> None:
+    path = _cache_file(suffix)
+    _plant(path, kind, tmp_path)
+    result = run_cli("logout")
+    assert (result.code, result.err) == (0, ""), result
+    assert config.load_all() == {}
+    assert not os.path.lexists(path)
+
+
+def test_a_folder_in_place_of_the_cache_is_no_error_for_get_token(logged_in) -> None:
+    path = _cache_file(".json")
+    path.unlink()
+    path.mkdir()
+    assert get_token().access_token == logged_in.issued[-1]
+    assert path.is_file()
+
+
+def test_a_symlinked_config_is_read_but_never_replaced(run_cli, logged_in, tmp_path) -> None:
+    target = tmp_path / "dotfiles" / "config.json"
+    target.parent.mkdir()
+    link = Path(config.path())
+    os.replace(link, target)
+    link.symlink_to(target)
+    before = target.read_bytes()
+    assert run_cli("token").code == 0  # read through the link
+    for argv in (["logout"], ["login", "--profile", "b", "--client-id", "test-client",
+                              "--base-url", logged_in.base_url, "--secret-stdin"]):  # fmt: skip
+        result = run_cli(*argv, stdin="test-secret")
+        assert (result.code, result.err) == (1, (
+            f"amplify-credhelper: error: {link} is a symbolic link: writing would replace it by "
+            "a file and leave its target stale; put the file itself in its place, or point "
+            "XDG_CONFIG_HOME at a folder of its own\n"
+        )), result  # fmt: skip
+        assert link.is_symlink() and target.read_bytes() == before
+
+
+_PRINTING = [(p, a) for p in ("amplify-credhelper", "git-credential-amplify",
+                               "docker-credential-amplify") for a in ("--help", "--version")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("program", "argv"), [*_PRINTING, ("amplify-credhelper", "token --help")])
+@pytest.mark.parametrize("stdout", ["full", "closed"])
+def test_help_and_version_that_cannot_be_written_fail(program, argv, stdout) -> None:
+    import subprocess
+
+    from conftest import console_script
+
+    redirect = ">/dev/full" if stdout == "full" else ">&-"
+    done = subprocess.run(["sh", "-c", f'"{console_script(program)}" {argv} {redirect}'],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    why = "No space left on device" if stdout == "full" else "Bad file descriptor"
+    assert (done.returncode, done.stderr) == (1, f"{program}: error: cannot write the output: {why}\n")
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_docker_config_that_is_no_file_is_one_line(
+    run_cli, logged_in, tmp_path, monkeypatch, kind
+) -> None:
+    docker = tmp_path / "docker"
+    monkeypatch.setenv("DOCKER_CONFIG", str(docker))
+    _plant(docker / "config.json", kind, tmp_path)
+    result = run_cli("setup-docker", "docker.repository.axway.com")  # a FIFO used to hang here
+    why = "cannot read {}: Is a directory" if kind == "folder" else "{} is not a regular file: remove it"
+    said = f"amplify-credhelper: error: {why.format(docker / 'config.json')}\n"
+    assert (result.code, result.out, result.err) == (1, "", said)
