@@ -96,15 +96,15 @@ def write(profile: Profile, token: Token) -> None:
 
 
 def delete(profile: Profile) -> bool:
-    _files.remove(_usable(_path(profile, ".failed")))
-    return _files.remove(_usable(_path(profile)))
+    _files.remove(_cleared(_path(profile, ".failed")))
+    return _files.remove(_cleared(_path(profile)))
 
 
 def _write(path: str, data: bytes) -> None:
-    _files.write_private(_usable(path), data)
+    _files.write_private(_cleared(path), data)
 
 
-def _usable(path: str) -> str:
+def _cleared(path: str) -> str:
     """``path``, with whatever unusable stood there (a folder, which neither a rename nor an
     unlink replaces) moved aside as an unusable lock file is: a cache file is ours to replace."""
     from .._locks import move_aside_if_unusable
@@ -159,5 +159,5 @@ def delete_environment_token() -> bool:
     if not os.path.isdir(folder):
         return False
     with held(stem + ".lock", busy="the environment profile's token has been minting"):
-        _files.remove(_usable(stem + ".failed"))
-        return _files.remove(_usable(stem + ".json"))
+        _files.remove(_cleared(stem + ".failed"))
+        return _files.remove(_cleared(stem + ".json"))
