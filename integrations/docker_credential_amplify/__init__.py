@@ -18,7 +18,9 @@ __all__ = ["main"]
 def main() -> None:
     from credhelper.errors import exit_program, standard_streams
 
+    from .helper import ProfileRegistries
     from .protocol import serve
 
     stdin, stdout, stderr = standard_streams()
-    exit_program(serve(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))
+    helper = ProfileRegistries()
+    exit_program(serve(sys.argv[1:], stdin.buffer, stdout.buffer, stderr, helper))
