@@ -35,13 +35,16 @@ __all__ = ["ENTRY_POINTS", "PROG", "Command", "CommandParser", "Streams", "repor
 ENTRY_POINTS = "amplify_credhelper.commands"
 
 
-def __getattr__(name: str) -> object:
-    # PEP 562: argparse is loaded when a parser is built, not when a command merely runs (the
-    # cache-hit commands run without one: argparse would be a quarter of their budget).
-    if name == "CommandParser":
-        from ._parser import CommandParser
+# PEP 562 (see _lazy): argparse is loaded when a parser is built, not when a command merely runs
+# (the cache-hit commands run without one: argparse would be a quarter of their budget).
+_LAZY = {"CommandParser": "._parser:CommandParser"}
 
-        return CommandParser
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from ._lazy import attribute
+
+        return attribute(__name__, name, _LAZY[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
