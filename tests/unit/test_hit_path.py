@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from credhelper import ConfigError, _files
 from credhelper.cli import dispatch as cli
-from credhelper.cli._builtin import BUILT_IN
+from credhelper.cli.dispatch import BUILT_IN
 from credhelper.profiles import _urls, _validate
 from credhelper.tokens import token as tokens
 
