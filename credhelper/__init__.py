@@ -1,10 +1,10 @@
 """amplify-credhelper: Amplify Platform service-account tokens from the OS keyring, cached.
 
 The public face. Everything not named in ``__all__`` is internal, but for ``__version__``.
-What a cache hit of the commands never needs is loaded on first use (``_LAZY``): ``AmplifyAuth``
-needs httpx, the in-memory holder and ``Authorizer`` serve long-running programs only, and
-``host_matches`` (git's rule for which hosts a pattern names) the auths' host binding;
-``__version__`` is read from the package metadata when asked for.
+What a cache hit of the commands never needs is loaded on first use (``_LAZY``, the one lazy
+idiom of ``_lazy``): ``AmplifyAuth`` needs httpx, the in-memory holder and ``Authorizer`` serve
+long-running programs only, and ``host_matches`` (git's rule for which hosts a pattern names)
+the auths' host binding; ``__version__`` is read from the package metadata when asked for.
 """
 
 from __future__ import annotations
@@ -55,26 +55,24 @@ if TYPE_CHECKING:
     from .api._policy import Authorizer
     from .api.auth import AmplifyAuth
 
-# Public name -> the module of ours that defines it, imported when the name is first asked for.
+# Public name -> where it lives (credhelper/_lazy.py), imported when the name is first asked for.
 _LAZY = {
-    "AmplifyAuth": "api.auth",
-    "Authorizer": "api._policy",
-    "forget_token": "api._holder",
-    "get_token_async": "api._holder",
-    "host_matches": "api._destination",
+    "AmplifyAuth": ".api.auth:AmplifyAuth",
+    "Authorizer": ".api._policy:Authorizer",
+    "forget_token": ".api._holder:forget_token",
+    "get_token_async": ".api._holder:get_token_async",
+    "host_matches": ".api._destination:host_matches",
 }
 
 
 def __getattr__(name: str) -> object:
     # PEP 562: a cache hit imports neither httpx nor the in-memory holder and the policy.
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value  # asked for once: later lookups find it without this hook
-        return value
-    if name == "__version__":  # read from the package metadata only when asked for
+    if name == "__version__":  # read from the package metadata each time it is asked for
         from .cli._version import version
 
         return version()
+    if name in _LAZY:
+        from ._lazy import attribute
+
+        return attribute(__name__, name, _LAZY[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

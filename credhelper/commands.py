@@ -55,18 +55,17 @@ __all__ = [
 ENTRY_POINTS = "amplify_credhelper.commands"
 
 
-# Contract name -> the module of ours that defines it, imported when the name is first asked for.
-_LAZY = {"CommandParser": "_parser", "Attempt": "api._policy"}
+# PEP 562 (see _lazy): argparse is loaded when a parser is built, not when a command merely runs
+# (the cache-hit commands run without one: argparse would be a quarter of their budget); the
+# policy only by an auth.
+_LAZY = {"CommandParser": "._parser:CommandParser", "Attempt": ".api._policy:Attempt"}
 
 
 def __getattr__(name: str) -> object:
-    # PEP 562: argparse is loaded when a parser is built, not when a command merely runs (the
-    # cache-hit commands run without one: argparse would be a quarter of their budget); the
-    # policy only by an auth.
     if name in _LAZY:
-        from importlib import import_module
+        from ._lazy import attribute
 
-        return getattr(import_module(f"credhelper.{_LAZY[name]}"), name)
+        return attribute(__name__, name, _LAZY[name])
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -1,12 +1,13 @@
-"""The built-in commands other than ``login``: token, header, env, status and logout here;
-exec, doctor and completion, each in its own module, imported only when that command is used
-(or the full parser is built, for --help and completion): the token commands never pay for them.
+"""The built-in commands other than ``login``: token, header, env, status and logout here, and
+what the commands in modules of their own (inspect, exec, doctor, completion) share with them:
+the switches-only command, the parser with a kept epilog, CI log masking, the header lines.
+Those modules import this one, never the other way: the command table that names them lives
+above, in ``dispatch`` (``BUILT_IN``), so the token commands never pay for them.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from ..commands import Command
 from ..errors import PROG, ConfigError
@@ -17,7 +18,7 @@ from ..tokens import _core, cache
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable
     from typing import IO
 
     from ..commands import CommandParser, Streams, Subcommands
@@ -250,40 +251,5 @@ def parser_with_epilog(
     return parser
 
 
-class _Table(Mapping[str, Command]):
-    """Command name -> built-in command. Looking a command up imports its module if it has one
-    of its own; a name is known (``in``, iteration) without importing anything."""
-
-    def __init__(self, here: Iterable[Command], elsewhere: Mapping[str, str]) -> None:
-        self._loaded = {command.name: command for command in here}
-        self._elsewhere = dict(elsewhere)  # name -> "module:OBJECT" in this package
-        self._names = [*self._loaded, *self._elsewhere]
-
-    def __getitem__(self, name: str) -> Command:
-        if name not in self._loaded:
-            self._loaded[name] = _imported(self._elsewhere[name])
-        return self._loaded[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-
-def _imported(where: str) -> Command:
-    import importlib
-
-    module, _, name = where.partition(":")
-    command: Command = getattr(importlib.import_module(f".{module}", __package__), name)
-    return command
-
-
-BUILT_IN: Mapping[str, Command] = _Table(
-    (_Token(), _Header(), _Env(), _Status(), _Logout()),
-    {"inspect": "_inspect:INSPECT", "exec": "_exec:EXEC", "doctor": "_doctor:DOCTOR",
-     "completion": "_completion:COMPLETION", "audit": "_audit_cli:AUDIT"},  # fmt: skip
-)
+# The commands of this module; the command table (dispatch.BUILT_IN) names the others.
+COMMANDS = (_Token(), _Header(), _Env(), _Status(), _Logout())

@@ -90,7 +90,7 @@ class Completion(Command):
     help = "print the shell completion script for bash, zsh or fish"
 
     def __init__(self, parser: FullParser | None = None) -> None:
-        self._parser = parser  # None: the CLI's full parser, installed integrations included
+        self._parser = parser  # None: the CLI's full parser (installed integrations included)
 
     def add_parser(self, commands: Subcommands, common: CommandParser) -> CommandParser:
         # Not --profile nor --verbose: a script is the same for every profile and says nothing.
@@ -107,15 +107,9 @@ class Completion(Command):
             return 0
         if args.shell is None:
             raise ConfigError(f"completion needs a shell: {PROG} completion bash|zsh|fish")
-        io.stdout.write(script(args.shell, self._full_parser()))
+        full_parser = self._parser or args.full_parser  # the CLI's, handed down by dispatch
+        io.stdout.write(script(args.shell, full_parser()))
         return 0
-
-    def _full_parser(self) -> argparse.ArgumentParser:
-        if self._parser is not None:
-            return self._parser()
-        from . import dispatch as cli  # the CLI imports this module: not at import time
-
-        return cli.full_parser()
 
 
 COMPLETION = Completion()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from ..profiles._validate import as_json
+from ..profiles.profile import as_json
 from ..tokens import cache
 
 TYPE_CHECKING = False

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from types import SimpleNamespace
 
 from .. import _log, errors
 from ..commands import Command, Streams, integration_commands
 from ..errors import EXIT_CODES, PROG, exit_program, reported, standard_streams
-from ._builtin import BUILT_IN
+from ._builtin import COMMANDS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Sequence
     from typing import IO
 
     from ..commands import CommandParser
@@ -33,6 +34,41 @@ EPILOG = "exit codes:\n{codes}\n\n{rule}\n".format(
     codes="\n".join(f"  {code}  {meaning}" for code, meaning in EXIT_CODES),
     rule="The profile is --profile, else the AMPLIFY_CLIENT_ID/AMPLIFY_CLIENT_SECRET pair (CI: no\n"
     "keyring, no config file), else $AMPLIFY_PROFILE, else 'default'.",
+)
+
+
+class _Table(Mapping[str, Command]):
+    """Command name -> built-in command. Looking a command up imports its module if it has one
+    of its own; a name is known (``in``, iteration) without importing anything."""
+
+    def __init__(self, here: Iterable[Command], elsewhere: Mapping[str, str]) -> None:
+        self._loaded = {command.name: command for command in here}
+        self._elsewhere = dict(elsewhere)  # name -> "module:NAME" in this package (_lazy)
+        self._names = [*self._loaded, *self._elsewhere]
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._loaded:
+            from .._lazy import load
+
+            self._loaded[name] = load(self._elsewhere[name], __package__)  # type: ignore[assignment]
+        return self._loaded[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+# Every built-in command but login (which ``_login`` builds with the integrations' options). The
+# table sits here, above every command module: those it names import _builtin, never this one.
+BUILT_IN: Mapping[str, Command] = _Table(
+    COMMANDS,
+    {"inspect": "._inspect:INSPECT", "exec": "._exec:EXEC", "doctor": "._doctor:DOCTOR",
+     "completion": "._completion:COMPLETION", "audit": "._audit_cli:AUDIT"},  # fmt: skip
 )
 
 
@@ -95,6 +131,8 @@ def _parse_and_run(argv: list[str], io: Streams, integrations: _Plugins) -> int:
         return 1
     command = next(c for c in chosen if c.name == args.command)
     errors.asked_by = command.name  # for the audit log
+    # What `completion` makes its scripts from, handed down: no command imports the CLI back.
+    args.full_parser = lambda: _parser(_every_command(integrations))
     return command.run(args, io)
 
 

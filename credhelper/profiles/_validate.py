@@ -16,7 +16,7 @@ from types import MappingProxyType
 from ..errors import ConfigError
 from ._regions import checked_region
 from ._urls import check_realm, check_url
-from .profile import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile
+from .profile import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile, as_json, read_only
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -145,7 +145,8 @@ def checked_integration(name: str, values: object) -> Mapping[str, object]:
     _integration(name)
     if not isinstance(values, Mapping):
         raise ConfigError(f"bad {name} settings {_shown(values)}: expected an object")
-    frozen = _frozen(values, name, 1)
+    _check_value(values, name, 1)
+    frozen = read_only(values)
     if len(json.dumps(as_json(frozen))) > MAX_SETTINGS:
         raise ConfigError(f"bad {name} settings: more than {MAX_SETTINGS} characters as JSON")
     return frozen  # type: ignore[return-value]
@@ -159,20 +160,20 @@ def _integration(name: object) -> str:
     return name
 
 
-def _frozen(value: object, path: str, depth: int) -> object:
-    """``value``, a JSON value, made read-only (objects as mappings, arrays as tuples)."""
+def _check_value(value: object, path: str, depth: int) -> None:
+    """Refuse ``value`` unless it is a JSON value within the bounds."""
     if depth > MAX_DEPTH and isinstance(value, (Mapping, list, tuple)):
         raise ConfigError(f"bad setting {path}: nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, Mapping):
-        return MappingProxyType(
-            {_key(k, path): _frozen(v, f"{path}.{k}", depth + 1) for k, v in value.items()}
-        )
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v, f"{path}[{i}]", depth + 1) for i, v in enumerate(value))
-    problem = _leaf_problem(value)
-    if problem:
-        raise ConfigError(f"bad setting {path} {_shown(value)}: {problem}")
-    return value
+        for key, item in value.items():
+            _check_value(item, f"{path}.{_key(key, path)}", depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_value(item, f"{path}[{index}]", depth + 1)
+    else:
+        problem = _leaf_problem(value)
+        if problem:
+            raise ConfigError(f"bad setting {path} {_shown(value)}: {problem}")
 
 
 def _leaf_problem(value: object) -> str | None:
@@ -193,15 +194,6 @@ def _key(key: object, path: str) -> str:
     if not isinstance(key, str) or not key or len(key) > 128 or not key.isprintable():
         raise ConfigError(f"bad setting name {_shown(key)} in {path}: expected a short name")
     return key
-
-
-def as_json(value: object) -> object:
-    """Read-only settings as plain JSON values again (dicts and lists), for writing or printing."""
-    if isinstance(value, Mapping):
-        return {k: as_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [as_json(v) for v in value]
-    return value
 
 
 def _shown(value: object) -> str:

@@ -23,8 +23,8 @@ import stat
 from .. import _files
 from .._record import Record
 from ..errors import PROG, ConfigError
-from ._validate import as_json, check_name, make_profile
-from .profile import Profile
+from ._validate import check_name, make_profile
+from .profile import Profile, as_json
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -6,14 +6,11 @@ in the config file, and ``_select.load_profile`` picks the one in use.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
 
 from .._record import Record
 from ._regions import DEFAULT_REGION, SITES, UNKNOWN, region_of
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 # Login services of the Amplify Platform (a Keycloak realm each), by their default region's
 # hosts (_regions.SITES), and the aliases the official CLI accepts for them.
@@ -61,8 +58,6 @@ class Profile(Record):
     def __reduce__(self) -> tuple[object, ...]:
         # A read-only mapping cannot be pickled or deep-copied: the settings travel as plain
         # JSON values and are made read-only again on the way back.
-        from ._validate import as_json
-
         return (_rebuilt, ({**self.as_dict(), "settings": as_json(self.settings)},))
 
     @property
@@ -115,7 +110,28 @@ class Profile(Record):
 
 
 def _rebuilt(fields: dict[str, object]) -> Profile:
-    """Unpickling and deep copies: the profile again, its settings read-only."""
-    from ._validate import checked_settings
+    """Unpickling and deep copies: the profile again, its settings read-only (they were checked
+    when the profile was made)."""
+    return Profile(**{**fields, "settings": read_only(fields["settings"])})  # type: ignore[arg-type]
 
-    return Profile(**{**fields, "settings": checked_settings(fields["settings"])})  # type: ignore[arg-type]
+
+# -- the form of integration settings: read-only JSON values (_validate checks their bounds) ----
+
+
+def read_only(value: object) -> object:
+    """A JSON value made read-only: objects as mappings, arrays as tuples (``as_json`` undoes
+    it)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: read_only(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(read_only(item) for item in value)
+    return value
+
+
+def as_json(value: object) -> object:
+    """Read-only settings as plain JSON values again (dicts and lists), for writing or printing."""
+    if isinstance(value, Mapping):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(item) for item in value]
+    return value

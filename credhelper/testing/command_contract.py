@@ -25,8 +25,7 @@ import re
 
 import pytest
 
-from ..cli._builtin import BUILT_IN
-from ..cli.dispatch import full_parser
+from ..cli.dispatch import BUILT_IN, full_parser
 from ..commands import Command, Streams
 from ..errors import EXIT_CODES, CredhelperError
 

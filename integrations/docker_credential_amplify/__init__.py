@@ -18,11 +18,16 @@ __all__ = ["main"]
 def main() -> None:
     from credhelper.commands import exit_program, reported, standard_streams
 
+    from .helper import ProfileRegistries
     from .protocol import serve
 
     stdin, stdout, stderr = standard_streams()
+    helper = ProfileRegistries()
     # reported: a usage text that cannot be written (a full disk) is one line and exit 1 too
-    prog = "docker-credential-amplify"
     exit_program(
-        reported(prog, stderr, lambda: serve(sys.argv[1:], stdin.buffer, stdout.buffer, stderr))
+        reported(
+            "docker-credential-amplify",
+            stderr,
+            lambda: serve(sys.argv[1:], stdin.buffer, stdout.buffer, stderr, helper),
+        )
     )

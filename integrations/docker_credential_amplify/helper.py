@@ -1,8 +1,9 @@
 """The helper behind the protocol: a registry's credentials are its profile's client id and
 client secret (Axway's registries take exactly that), the secret read from the keyring.
 
-It knows nothing of stdin, JSON or exit codes; it says "not found" with ``NotFound`` and
-refuses with ``HelperError``.
+It knows nothing of stdin, JSON or exit codes, and returns data, never a note for the user: it
+says "not found" with ``NotFound`` (naming why when the user must know, for ``protocol`` to
+say) and refuses with ``HelperError``.
 
 What it does with each action:
 
@@ -37,19 +38,12 @@ class ProfileRegistries:
         if profile is None:
             raise NotFound()  # not ours, said quietly: a credsStore asks about every registry
         if is_plain_http(server_url) and not is_loopback(registry):
-            raise NotFound(
-                f"not giving the secret for {registry} to a plain http:// URL: it would cross "
-                "the network unencrypted"
-            )
+            raise NotFound("plain-http", registry)
         if profile.uses_key:
-            raise NotFound(
-                f"{registry} is assigned to profile {profile.name!r}, which uses a private key: "
-                "a registry takes a client secret; assign it to a secret profile with "
-                f"`{CLI} setup-docker --profile P {registry}`"
-            )
+            raise NotFound("private-key", registry, profile.name)
         return profile.client_id, client_secret(profile)
 
-    def add(self, server_url: str, username: str, secret: str) -> str | None:
+    def add(self, server_url: str, username: str, secret: str) -> None:
         try:
             registry = normalise(server_url)
         except BadRegistry as exc:
@@ -61,10 +55,11 @@ class ProfileRegistries:
                 f"keeps secrets only through `{CLI} login`: run `{CLI} login --profile P "
                 f"--client-id ID`, then `{CLI} setup-docker --profile P {registry}`"
             )
+        # The keyring holds these already: nothing to write.
         _check_same_credentials(registry, profile, username, secret)
-        return None  # the keyring holds these already: nothing to write
 
-    def delete(self, server_url: str) -> str | None:
+    def delete(self, server_url: str) -> tuple[str, str]:
+        """Unassign the registry; (the registry, the profile that served it)."""
         registry = _registry(server_url)
         profile = serving_profile(registry)
         if profile is None:
@@ -75,10 +70,7 @@ class ProfileRegistries:
                 "AMPLIFY_DOCKER_REGISTRIES instead"
             )
         unassign([registry])
-        return (
-            f"{registry} is no longer served by profile {profile.name!r}; its secret stays in "
-            f"the keyring for its tokens (`{CLI} logout --profile {profile.name}` removes it)"
-        )
+        return registry, profile.name
 
     def list(self) -> dict[str, str]:
         return {r: p.client_id for r, p in served().items() if not p.uses_key}

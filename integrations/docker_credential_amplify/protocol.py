@@ -13,8 +13,10 @@ Helm call helpers with:
   and quote any other message in their own error. stderr reaches the user's terminal as is.
 
 Here, besides: one line on stderr for whatever the user must know, and nothing on stdout but
-the protocol's answer. The helper behind the protocol is passed in (see ``helper``), so tests
-drive ``handle`` with in-memory streams and a helper of their choosing.
+the protocol's answer. As the reference's ``Serve(helper)``, ``serve`` takes the helper it
+answers with (``main`` passes ``helper.ProfileRegistries``), so tests drive it and ``handle``
+with in-memory streams and a helper of their choosing. The helper returns data or raises; every
+sentence the user reads is made here.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 
 from credhelper import CredhelperError
+from credhelper.commands import PROG as CLI
 from credhelper.commands import ask_as, reported
 
 TYPE_CHECKING = False
@@ -32,8 +35,8 @@ if TYPE_CHECKING:
 
     class Helper(Protocol):
         def get(self, server_url: str) -> tuple[str, str]: ...
-        def add(self, server_url: str, username: str, secret: str) -> str | None: ...
-        def delete(self, server_url: str) -> str | None: ...
+        def add(self, server_url: str, username: str, secret: str) -> None: ...
+        def delete(self, server_url: str) -> tuple[str, str]: ...
         def list(self) -> dict[str, str]: ...
 
 
@@ -45,19 +48,38 @@ MISSING_USERNAME = "no credentials username"
 MAX_INPUT = 1 << 16  # our bound; the reference reads lines of at most 64 KiB (bufio.Scanner)
 
 
-class NotFound(Exception):
-    """No credentials for this server; ``reason``, if any, is something the user must know."""
+# Why a helper found no credentials, when the user must know (NotFound.why): what stderr says.
+WHY_NOT = {
+    "plain-http": "not giving the secret for {registry} to a plain http:// URL: it would cross "
+    "the network unencrypted",
+    "private-key": "{registry} is assigned to profile {profile!r}, which uses a private key: a "
+    "registry takes a client secret; assign it to a secret profile with "
+    f"`{CLI} setup-docker --profile P {{registry}}`",
+}
 
-    def __init__(self, reason: str | None = None) -> None:
-        super().__init__(reason or NOT_FOUND)
-        self.reason = reason
+
+class NotFound(Exception):
+    """No credentials for this server. ``why``, if any, is a key of ``WHY_NOT``: something the
+    user must know, said about ``registry`` and ``profile``."""
+
+    def __init__(self, why: str | None = None, registry: str = "", profile: str = "") -> None:
+        super().__init__(NOT_FOUND)
+        self.why, self.registry, self.profile = why, registry, profile
+
+    def reason(self) -> str | None:
+        """The line for stderr; None when the client's "not found" says it all."""
+        if self.why is None:
+            return None
+        return WHY_NOT[self.why].format(registry=self.registry, profile=self.profile)
 
 
 class HelperError(Exception):
     """A failure the client shows the user (a refused store, unreadable input)."""
 
 
-def serve(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) -> int:
+def serve(
+    argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helper: Helper
+) -> int:
     """The program: its arguments as the reference's ``Serve`` reads them; the exit code."""
     if len(argv) != 1:
         stdout.write(f"{USAGE}\n".encode())
@@ -65,13 +87,11 @@ def serve(argv: list[str], stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO) ->
     if argv[0] in ("-h", "--help"):
         stdout.write(f"{USAGE}\n".encode())
         return 0
-    from .helper import ProfileRegistries  # the profiles, the keyring: not needed for --help
-
     action = "version" if argv[0] in ("-v", "--version") else argv[0]
 
     def answered() -> int:
         try:
-            return handle(action, stdin, stdout, stderr, ProfileRegistries())
+            return handle(action, stdin, stdout, stderr, helper)
         except Exception as exc:
             stdout.write(f"internal error: {type(exc).__name__}\n".encode())  # clients show it
             raise
@@ -91,8 +111,9 @@ def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helpe
             raise HelperError(f"unknown action: {_shown(action)}")
         answer, note = step(helper, stdin)
     except NotFound as exc:
-        if exc.reason:
-            stderr.write(f"{PROG}: {exc.reason}\n")
+        reason = exc.reason()
+        if reason:
+            stderr.write(f"{PROG}: {reason}\n")
         stdout.write(f"{NOT_FOUND}\n".encode())
         return 1
     except (HelperError, CredhelperError) as exc:
@@ -117,11 +138,16 @@ def _store(helper: Helper, stdin: BinaryIO) -> tuple[bytes, str | None]:
         raise HelperError(MISSING_URL)
     if not fields["Username"]:
         raise HelperError(MISSING_USERNAME)
-    return b"", helper.add(fields["ServerURL"], fields["Username"], fields["Secret"])
+    helper.add(fields["ServerURL"], fields["Username"], fields["Secret"])
+    return b"", None
 
 
 def _erase(helper: Helper, stdin: BinaryIO) -> tuple[bytes, str | None]:
-    return b"", helper.delete(_server_url(stdin))
+    registry, profile = helper.delete(_server_url(stdin))
+    return b"", (
+        f"{registry} is no longer served by profile {profile!r}; its secret stays in the "
+        f"keyring for its tokens (`{CLI} logout --profile {profile}` removes it)"
+    )
 
 
 def _list(helper: Helper, stdin: BinaryIO) -> tuple[bytes, str | None]:

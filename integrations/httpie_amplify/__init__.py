@@ -18,13 +18,18 @@ if TYPE_CHECKING:
     from ._requests_auth import AmplifyRequestsAuth
 
 
+# PEP 562, credhelper's one lazy idiom (credhelper/_lazy.py; CONTRIBUTING.md), resolved here with
+# importlib: importing credhelper._lazy would load credhelper, which HTTPie's start must not pay.
+_LAZY = {
+    "AmplifyAuthPlugin": "._plugin:AmplifyAuthPlugin",  # HTTPie's entry point names it here
+    "AmplifyRequestsAuth": "._requests_auth:AmplifyRequestsAuth",
+}
+
+
 def __getattr__(name: str) -> object:
-    if name == "AmplifyAuthPlugin":  # HTTPie's entry point: httpie_amplify:AmplifyAuthPlugin
-        from ._plugin import AmplifyAuthPlugin
+    if name in _LAZY:
+        from importlib import import_module
 
-        return AmplifyAuthPlugin
-    if name == "AmplifyRequestsAuth":
-        from ._requests_auth import AmplifyRequestsAuth
-
-        return AmplifyRequestsAuth
+        module, _, attribute = _LAZY[name].partition(":")
+        return getattr(import_module(module, __name__), attribute)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -159,7 +159,7 @@ def test_the_cache_hit_builds_no_parser_and_loads_no_integration(logged_in, entr
 
 
 def test_every_built_in_command_is_a_command_under_its_own_name() -> None:
-    from credhelper.cli._builtin import BUILT_IN
+    from credhelper.cli.dispatch import BUILT_IN
 
     assert list(BUILT_IN) == ["token", "header", "env", "status", "logout", "inspect", "exec",
                               "doctor", "completion", "audit"]  # fmt: skip

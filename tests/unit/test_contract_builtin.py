@@ -8,8 +8,8 @@ import pytest
 from conftest import login_argv
 
 from credhelper.cli import _exec
-from credhelper.cli._builtin import BUILT_IN
 from credhelper.cli._login import Login
+from credhelper.cli.dispatch import BUILT_IN
 from credhelper.testing.command_contract import CommandContract
 
 

@@ -125,7 +125,7 @@ def test_a_profile_with_bad_docker_settings_is_skipped_with_a_warning(assigned, 
     assert login.code == 0, login
     config.update_settings("bad", "docker", {"registries": "ghcr.io"})  # a hand edit, say
     out, err = io.BytesIO(), io.StringIO()
-    assert serve(["get"], io.BytesIO(REG.encode()), out, err) == 0  # the others still serve
+    assert serve(["get"], io.BytesIO(REG.encode()), out, err, ProfileRegistries()) == 0  # the others still serve
     assert out.getvalue() == answer(REG)
     assert err.getvalue() == (f"{PROG}: warning: profile 'bad': its docker registries are not "
                               "a list of names: skipped\n")  # fmt: skip

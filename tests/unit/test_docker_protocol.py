@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from docker_credential_amplify.helper import ProfileRegistries
 from docker_credential_amplify.protocol import (
     MAX_INPUT,
     NOT_FOUND,
@@ -39,15 +40,14 @@ class FakeHelper:
             raise NotFound()
         return self.known[server_url]
 
-    def add(self, server_url: str, username: str, secret: str) -> str | None:
+    def add(self, server_url: str, username: str, secret: str) -> None:
         self.calls.append(("add", server_url, username, secret))
         if self.failure is not None:
             raise self.failure
-        return None
 
-    def delete(self, server_url: str) -> str | None:
+    def delete(self, server_url: str) -> tuple[str, str]:
         self.calls.append(("delete", server_url))
-        return "a note for the user"
+        return "reg.example.com", "p"
 
     def list(self) -> dict[str, str]:
         return {"reg.example.com": "client-id"}
@@ -82,11 +82,13 @@ def test_not_found_is_the_exact_message_on_stdout_and_exit_1() -> None:
 
 def test_a_not_found_with_a_reason_says_it_on_stderr_in_one_line() -> None:
     helper = FakeHelper()
-    helper.failure = NotFound("profile 'k' uses a private key")
+    helper.failure = NotFound("private-key", "reg.example.com", "k")
     assert ask("get", b"reg.example.com", helper) == (
         1,
         b"credentials not found in native keychain\n",
-        f"{PROG}: profile 'k' uses a private key\n",
+        f"{PROG}: reg.example.com is assigned to profile 'k', which uses a private key: a "
+        "registry takes a client secret; assign it to a secret profile with "
+        "`amplify-credhelper setup-docker --profile P reg.example.com`\n",
     )
 
 
@@ -172,7 +174,9 @@ def test_a_refused_store_is_shown_and_fails() -> None:
 
 def test_erase_prints_nothing_and_says_its_note_on_stderr() -> None:
     helper = FakeHelper()
-    assert ask("erase", b"https://reg.example.com/\n", helper) == (0, b"", f"{PROG}: a note for the user\n")
+    assert ask("erase", b"https://reg.example.com/\n", helper) == (0, b"",
+        f"{PROG}: reg.example.com is no longer served by profile 'p'; its secret stays in the "
+        "keyring for its tokens (`amplify-credhelper logout --profile p` removes it)\n")  # fmt: skip
     assert helper.calls == [("delete", "https://reg.example.com/")]
 
 
@@ -195,7 +199,7 @@ def test_an_unknown_action_is_refused() -> None:
 
 def run(*argv: str) -> tuple[int, bytes, str]:
     out, err = io.BytesIO(), io.StringIO()
-    code = serve(list(argv), io.BytesIO(b""), out, err)
+    code = serve(list(argv), io.BytesIO(b""), out, err, FakeHelper())
     return code, out.getvalue(), err.getvalue()
 
 
@@ -213,18 +217,16 @@ def test_the_command_line_as_the_reference_reads_it() -> None:
 
 
 def test_a_defect_is_one_line_never_a_traceback(monkeypatch) -> None:
-    from docker_credential_amplify.helper import ProfileRegistries
-
     def broken(self, server_url):
         raise RuntimeError("a defect, with details a user need not see")
 
     monkeypatch.setattr(ProfileRegistries, "get", broken)
     out, err = io.BytesIO(), io.StringIO()
-    assert serve(["get"], io.BytesIO(b"reg.example.com"), out, err) == 1
+    assert serve(["get"], io.BytesIO(b"reg.example.com"), out, err, ProfileRegistries()) == 1
     assert (out.getvalue(), err.getvalue()) == (b"internal error: RuntimeError\n",
         f"{PROG}: internal error: RuntimeError (set AMPLIFY_VERBOSE=1 for details)\n")  # fmt: skip
     monkeypatch.setenv("AMPLIFY_VERBOSE", "1")  # asked for: the traceback too
     err = io.StringIO()
-    assert serve(["get"], io.BytesIO(b"reg.example.com"), io.BytesIO(), err) == 1
+    assert serve(["get"], io.BytesIO(b"reg.example.com"), io.BytesIO(), err, ProfileRegistries()) == 1
     assert err.getvalue().startswith("Traceback (most recent call last):\n")
     assert "RuntimeError: a defect, with details a user need not see\n" in err.getvalue()

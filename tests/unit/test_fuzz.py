@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from credhelper import ConfigError, CredentialsRejected, LoginServiceError, Token
 from credhelper.profiles import config
 from credhelper.profiles import profile as profiles
-from credhelper.profiles._validate import as_json, make_profile
+from credhelper.profiles._validate import make_profile
+from credhelper.profiles.profile import as_json
 from credhelper.tokens import cache
 from credhelper.tokens.oauth import parse_token_response
 from credhelper.tokens.token import is_bearer_token, org_id_from_jwt

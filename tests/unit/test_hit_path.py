@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from credhelper import ConfigError, _files
 from credhelper.cli import dispatch as cli
-from credhelper.cli._builtin import BUILT_IN
+from credhelper.cli.dispatch import BUILT_IN
 from credhelper.profiles import _urls, _validate
 from credhelper.tokens import token as tokens
 
@@ -32,7 +32,7 @@ GIT_REQUEST = "protocol=https\nhost=git.example.com\n\n"
 # Never on a cache hit: what a mint needs, what a parser needs, what only other commands need.
 NOT_ON_A_HIT = (
     "argparse", "credhelper.cli._login", "credhelper.tokens._audit", "credhelper.api._holder", "credhelper.cli._output",
-    "credhelper._parser", "credhelper.api._policy", "cryptography", "dataclasses", "filelock", "httpx", "importlib.metadata", "ipaddress", "jwt",
+    "credhelper._parser", "credhelper.api._policy", "cryptography", "dataclasses", "filelock", "httpx", "importlib", "importlib.metadata", "ipaddress", "jwt",
     "keyring", "math", "pathlib", "platformdirs", "random", "shutil", "tempfile", "typing",
     "urllib.parse",
 )  # fmt: skip
