@@ -26,6 +26,7 @@ from .tokens.token import Token
 
 __all__ = [
     "AmplifyAuth",
+    "Attempt",
     "Authorizer",
     "CacheWarning",
     "ConfigError",
@@ -52,12 +53,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .api._destination import host_matches
     from .api._holder import forget_token, get_token_async
-    from .api._policy import Authorizer
+    from .api._policy import Attempt, Authorizer
     from .api.auth import AmplifyAuth
 
 # Public name -> where it lives (credhelper/_lazy.py), imported when the name is first asked for.
 _LAZY = {
     "AmplifyAuth": ".api.auth:AmplifyAuth",
+    "Attempt": ".api._policy:Attempt",
     "Authorizer": ".api._policy:Authorizer",
     "forget_token": ".api._holder:forget_token",
     "get_token_async": ".api._holder:get_token_async",

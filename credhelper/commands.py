@@ -12,7 +12,7 @@ This module is also the integration contract: with the public face (``credhelper
 that an integration imports, and ``__all__`` names everything it offers them. ``Command`` and
 ``Streams`` for commands; ``reported``, ``exit_program``, ``standard_streams``, ``ask_as`` (who
 asks, for the audit log) and ``PROG`` for a helper program's ``main`` (one line per failure,
-the documented exit codes); ``Attempt`` for an auth built on ``credhelper.Authorizer``.
+the documented exit codes). An auth built on ``credhelper.Authorizer`` finds ``Attempt`` beside it.
 ``credhelper.testing.command_contract`` is the test kit every command runs.
 
 Imported by the CLI and by integration command modules only: argparse costs milliseconds that
@@ -35,14 +35,12 @@ if TYPE_CHECKING:
     from typing import IO, Any
 
     from ._parser import CommandParser
-    from .api._policy import Attempt
 
     Subcommands = argparse._SubParsersAction["CommandParser"]
 
 __all__ = [
     "ENTRY_POINTS",
     "PROG",
-    "Attempt",
     "Command",
     "CommandParser",
     "Streams",
@@ -56,9 +54,8 @@ ENTRY_POINTS = "amplify_credhelper.commands"
 
 
 # PEP 562 (see _lazy): argparse is loaded when a parser is built, not when a command merely runs
-# (the cache-hit commands run without one: argparse would be a quarter of their budget); the
-# policy only by an auth.
-_LAZY = {"CommandParser": "._parser:CommandParser", "Attempt": ".api._policy:Attempt"}
+# (the cache-hit commands run without one: argparse would be a quarter of their budget).
+_LAZY = {"CommandParser": "._parser:CommandParser"}
 
 
 def __getattr__(name: str) -> object:

@@ -98,7 +98,10 @@ class CommandContract:
 
 def parsed(command: Command, argv: Sequence[str], name: str = "") -> argparse.Namespace:
     """``argv`` after ``name`` (the command's own by default) as the CLI parses it."""
-    return full_parser(_integrations(command)).parse_args([name or command.name, *argv])
+    integrations = _integrations(command)
+    args = full_parser(integrations).parse_args([name or command.name, *argv])
+    args.full_parser = lambda: full_parser(integrations)  # as the CLI hands it down
+    return args
 
 
 def ran(command: Command, argv: Sequence[str], stdin: str = "") -> int:

@@ -82,7 +82,7 @@ class SetupDocker(Command):
 
     def _run(self, args: argparse.Namespace, io: Streams) -> int:
         path = dockerconfig.config_path(self.docker_config_dir)
-        config = dockerconfig.load(path)  # a broken file stops us before anything changes
+        config = dockerconfig.read(path)  # a broken file stops us before anything changes
         if args.unset:
             return self._unset(args, path, config, io)
         profile = _secret_profile(args.profile)

@@ -31,7 +31,7 @@ def config_path(folder: str | None = None) -> str:
     return os.path.join(folder, "config.json")
 
 
-def load(path: str) -> dict[str, object]:
+def read(path: str) -> dict[str, object]:
     """The config's top-level object; ``{}`` when there is no file."""
     try:
         with open(path, "rb", opener=_without_waiting) as handle:
@@ -134,7 +134,7 @@ def _drop_saved_logins(config: dict[str, object], registry: str) -> list[str]:
 
 def _section(config: dict[str, object], key: str) -> dict[str, object]:
     section = config.setdefault(key, {})
-    assert isinstance(section, dict)  # load() checked it
+    assert isinstance(section, dict)  # read() checked it
     return section
 
 

@@ -19,8 +19,7 @@ if TYPE_CHECKING:
 
     from requests import PreparedRequest, Response
 
-    from credhelper import Authorizer, Profile
-    from credhelper.commands import Attempt
+    from credhelper import Attempt, Authorizer, Profile
 
 
 class AmplifyRequestsAuth(AuthBase):

@@ -22,7 +22,9 @@ INTEGRATIONS = ("docker_credential_amplify", "git_credential_amplify", "httpie_a
 # Bottom up: a module imports its own part and the parts of a lower rank. api and cli stand side
 # by side, and so do the integrations: neither of a pair imports the other.
 GROUND = ("errors", "_log", "_files", "_record", "_deadline", "_locks", "_lazy")
-RANKS = {"ground": 0, "contract": 1, "profiles": 2, "tokens": 3, "api": 4, "cli": 4, "face": 5}
+# testing: the conformance kit for command plug-ins, over the CLI it runs them in.
+RANKS = {"ground": 0, "contract": 1, "profiles": 2, "tokens": 3, "api": 4, "cli": 4, "face": 5,
+         "testing": 5}  # fmt: skip
 INTEGRATION_RANK = 6
 # "._parser:CommandParser" (see _lazy), or with an absolute module name; strings naming no
 # module of ours are left out by _ours.

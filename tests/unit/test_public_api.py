@@ -10,6 +10,7 @@ def test_the_public_face_is_pinned_and_sorted() -> None:
     assert credhelper.__all__ == sorted(credhelper.__all__)
     assert credhelper.__all__ == [
         "AmplifyAuth",
+        "Attempt",
         "Authorizer",
         "CacheWarning",
         "ConfigError",
