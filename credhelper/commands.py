@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import warnings
 
-from .errors import PROG, reported
+from .errors import PROG, reported, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def _loaded(entry: EntryPoint) -> Command | None:
     try:
         command = entry.load()
     except Exception as exc:  # noqa: BLE001  (an integration's import error, whatever it is)
-        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        problem = shown(" ".join(f"{type(exc).__name__}: {exc}".split()), 200, quoted=False)
         warnings.warn(f"cannot load the command {entry.name!r}: {problem}", stacklevel=3)
         return None
     if not isinstance(command, Command):

@@ -17,7 +17,7 @@ import argparse
 import os
 
 from ..commands import Command
-from ..errors import PROG, ConfigError, CredhelperError
+from ..errors import PROG, ConfigError, CredhelperError, shown
 from ..profiles._select import SECRET_WITHHELD, load_profile
 from ..tokens import _core
 from ._builtin import mask_in_ci_log, parser_with_epilog
@@ -132,7 +132,7 @@ def replace_process(argv: list[str], env: dict[str, str]) -> int:
 def _seconds(text: str) -> int:
     if not text.isdigit() or int(text) > MAX_MIN_VALID:
         raise argparse.ArgumentTypeError(
-            f"expected seconds from 0 to {MAX_MIN_VALID}, not {text!r}"
+            f"expected seconds from 0 to {MAX_MIN_VALID}, not {shown(text)}"
         )
     return int(text)
 
@@ -198,7 +198,7 @@ class CannotRun(CredhelperError):
     def __init__(self, command: str, exc: OSError) -> None:
         missing = isinstance(exc, (FileNotFoundError, NotADirectoryError))
         why = "command not found" if missing else (exc.strerror or type(exc).__name__).lower()
-        super().__init__(f"cannot run {command!r}: {why}")
+        super().__init__(f"cannot run {shown(command, 200)}: {why}")
         self.exit_code = 127 if missing else 126
 
 

@@ -24,6 +24,7 @@ from credhelper import (
     update_settings,
 )
 from credhelper.commands import PROG, Command
+from credhelper.errors import shown
 
 from . import dockerconfig
 from .assignments import KEY, assign, own_settings, registries_of, served, settings_with, unassign
@@ -162,8 +163,8 @@ def checked_registries(names: list[str]) -> list[str]:
             raise ConfigError(f"{exc}: expected a name like docker.repository.axway.com") from None
         if is_plain_http(name) and not is_loopback(registry):
             raise ConfigError(
-                f"refusing {name!r}: a registry's secret only travels over https (plain http "
-                "is allowed for 127.0.0.1, ::1 and localhost only)"
+                f"refusing {shown(name, 200)}: a registry's secret only travels over https "
+                "(plain http is allowed for 127.0.0.1, ::1 and localhost only)"
             )
         found.append(registry)
     return list(dict.fromkeys(found))

@@ -23,7 +23,7 @@ import json
 import os
 
 from credhelper import CredhelperError
-from credhelper.errors import reported
+from credhelper.errors import reported, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helpe
     step = _ACTIONS.get(action)
     try:
         if step is None:
-            raise HelperError(f"unknown action: {_shown(action)}")
+            raise HelperError(f"unknown action: {shown(action)}")
         answer, note = step(helper, stdin)
     except NotFound as exc:
         if exc.reason:
@@ -196,8 +196,3 @@ def _json_problem(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at character {exc.pos}"
     return "nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
-
-
-def _shown(text: str) -> str:
-    shown = ascii(text)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
