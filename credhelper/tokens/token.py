@@ -1,10 +1,18 @@
-"""The access token and what we know about it: when it expires and which org it serves."""
+"""The access token and what we know about it: when it expires and which org it serves; and what
+it becomes for the programs that use it, the one home of that rule: the request headers (the two
+auths, ``header``, ``exec --renew``'s header file) and the environment variables (``env``,
+``exec``).
+"""
 
 from __future__ import annotations
 
 import time
 
 from .._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
 
 # RFC 6750 section 2.1: the characters a bearer token may hold (b64token: 1*( ALPHA / DIGIT /
 # "-" / "." / "_" / "~" / "+" / "/" ) *"="). Anything else (spaces, quotes, control characters)
@@ -74,3 +82,47 @@ def org_id_from_jwt(access_token: str) -> str | None:
         return None
     org = str(org)
     return org if is_org_id(org) else None
+
+
+# What a token becomes. A name whose value is None is one to remove: a header or a variable of
+# another token (a retry's refused one, another profile's inherited one) never pairs with this one.
+TENANT_HEADER = "X-Axway-Tenant-Id"
+
+
+def authorization(token: Token) -> str:
+    """The ``Authorization`` header's value (RFC 6750 section 2.1)."""
+    return "Bearer " + token.access_token
+
+
+def request_headers(token: Token) -> dict[str, str | None]:
+    """The headers a request with ``token`` gets: the bearer token, and the tenant header with
+    the token's org (None when the token names none: the header goes)."""
+    return {"Authorization": authorization(token), TENANT_HEADER: token.org_id}
+
+
+def header_lines(token: Token) -> str:
+    """The headers ``token`` makes, one a line: the form curl reads with ``-H @FILE``."""
+    return "".join(f"{name}: {value}\n" for name, value in request_headers(token).items()
+                   if value is not None)  # fmt: skip
+
+
+def environment(token: Token, central_url: str | None) -> dict[str, str | None]:
+    """The variables a program using ``token`` gets, in the order ``env`` prints them: the token,
+    its org, the profile's Central URL (``central_url``, None when the region is unknown: one
+    inherited from elsewhere would send the token to another region), the expiry in Unix
+    seconds. None: unset."""
+    return {
+        "AMPLIFY_TOKEN": token.access_token,
+        "AMPLIFY_TENANT_ID": token.org_id,
+        "AMPLIFY_CENTRAL_URL": central_url,
+        "AMPLIFY_TOKEN_EXPIRES_AT": str(int(token.expires_at)),
+    }
+
+
+def apply(values: dict[str, str | None], target: MutableMapping[str, str]) -> None:
+    """Set each of ``values`` on ``target`` (headers, an environment); remove the None ones."""
+    for name, value in values.items():
+        if value is None:
+            target.pop(name, None)
+        else:
+            target[name] = value
