@@ -1,7 +1,7 @@
 """What goes on a request to an Amplify API, and what a 401 means: the one policy that the
 httpx auth (``credhelper.api.auth``) and the requests auth (``httpie_amplify``) translate.
 
-- The token's headers (``tokens.token.request_headers``: ``Authorization: Bearer <token>``,
+- The token's headers (``tokens.token.set_request_headers``: ``Authorization: Bearer <token>``,
   ``X-Axway-Tenant-Id: <org id>``). A tenant header the caller set wins and is kept on the
   retry; otherwise it follows the token in use, and goes when that token has none.
 - After a 401 to a request that carried our token, on the origin the request was first sent
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..profiles._select import load_profile
 from ..profiles.profile import Profile
-from ..tokens.token import TENANT_HEADER, Token, apply, authorization, request_headers
+from ..tokens.token import TENANT_HEADER, Token, authorization, set_request_headers
 from ._destination import HostBinding, keeps_authorization, origin
 from ._holder import holder_for
 
@@ -43,10 +43,7 @@ class Attempt:
 
 def set_headers(headers: Headers, attempt: Attempt) -> None:
     """Put ``attempt``'s token, and its org unless the caller chose one, on ``headers``."""
-    values = request_headers(attempt.token)
-    if attempt.caller_tenant:
-        del values[TENANT_HEADER]
-    apply(values, headers)  # a retry keeps no header of the refused token's
+    set_request_headers(headers, attempt.token, attempt.caller_tenant)
 
 
 class Authorizer:
@@ -87,9 +84,8 @@ class Authorizer:
         token = holder.fresh() or holder.get(self.profile)
         if caller_tenant is None:
             caller_tenant = TENANT_HEADER in headers
-        attempt = Attempt(token, caller_tenant)
-        set_headers(headers, attempt)
-        return attempt
+        set_request_headers(headers, token, caller_tenant)
+        return Attempt(token, caller_tenant)
 
     async def authorize_async(self, headers: Headers) -> Attempt:
         holder, profile = self._hold()

@@ -84,8 +84,9 @@ def org_id_from_jwt(access_token: str) -> str | None:
     return org if is_org_id(org) else None
 
 
-# What a token becomes. A name whose value is None is one to remove: a header or a variable of
-# another token (a retry's refused one, another profile's inherited one) never pairs with this one.
+# What a token becomes. What the token does not know (its org, the region's Central URL) is
+# removed, not left: a header or a variable of another token (a retry's refused one, another
+# profile's inherited one) never pairs with this one.
 TENANT_HEADER = "X-Axway-Tenant-Id"
 
 
@@ -94,16 +95,27 @@ def authorization(token: Token) -> str:
     return "Bearer " + token.access_token
 
 
-def request_headers(token: Token) -> dict[str, str | None]:
-    """The headers a request with ``token`` gets: the bearer token, and the tenant header with
-    the token's org (None when the token names none: the header goes)."""
-    return {"Authorization": authorization(token), TENANT_HEADER: token.org_id}
+def set_request_headers(
+    headers: MutableMapping[str, str], token: Token, keep_tenant: bool = False
+) -> None:
+    """Put ``token`` on a request's ``headers``: ``Authorization``, and ``X-Axway-Tenant-Id``
+    with the token's org, removed when the token names none; ``keep_tenant``: the caller chose
+    the tenant, leave it. Set in place, not built and copied: every request of the two auths
+    passes here."""
+    headers["Authorization"] = authorization(token)
+    if keep_tenant:
+        return
+    if token.org_id is None:
+        headers.pop(TENANT_HEADER, None)
+    else:
+        headers[TENANT_HEADER] = token.org_id
 
 
 def header_lines(token: Token) -> str:
     """The headers ``token`` makes, one a line: the form curl reads with ``-H @FILE``."""
-    return "".join(f"{name}: {value}\n" for name, value in request_headers(token).items()
-                   if value is not None)  # fmt: skip
+    headers: dict[str, str] = {}
+    set_request_headers(headers, token)
+    return "".join(f"{name}: {value}\n" for name, value in headers.items())
 
 
 def environment(token: Token, central_url: str | None) -> dict[str, str | None]:

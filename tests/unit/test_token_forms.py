@@ -15,7 +15,7 @@ from credhelper.tokens.token import (
     authorization,
     environment,
     header_lines,
-    request_headers,
+    set_request_headers,
 )
 
 ORG = "652605300303530"
@@ -26,17 +26,24 @@ def token(org: str | None = ORG) -> Token:
 
 
 def test_the_headers_of_a_token_with_an_org() -> None:
-    assert request_headers(token()) == {"Authorization": "Bearer tok.en", TENANT_HEADER: ORG}
+    headers = {"Accept": "*/*"}
+    set_request_headers(headers, token())
+    assert headers == {"Accept": "*/*", "Authorization": "Bearer tok.en", TENANT_HEADER: ORG}
     assert authorization(token()) == "Bearer tok.en"
     assert header_lines(token()) == f"Authorization: Bearer tok.en\nX-Axway-Tenant-Id: {ORG}\n"
 
 
 def test_a_token_without_an_org_removes_the_tenant_header() -> None:
-    assert request_headers(token(None)) == {"Authorization": "Bearer tok.en", TENANT_HEADER: None}
     assert header_lines(token(None)) == "Authorization: Bearer tok.en\n"
-    headers = {"Accept": "*/*", TENANT_HEADER: "111"}
-    apply(request_headers(token(None)), headers)
+    headers = {"Accept": "*/*", TENANT_HEADER: "111"}  # a refused token's org, on a retry
+    set_request_headers(headers, token(None))
     assert headers == {"Accept": "*/*", "Authorization": "Bearer tok.en"}
+
+
+def test_apply_sets_values_and_removes_the_unknown() -> None:
+    env = {"HOME": "/h", "AMPLIFY_TENANT_ID": "111"}
+    apply({"AMPLIFY_TOKEN": "t", "AMPLIFY_TENANT_ID": None, "AMPLIFY_CENTRAL_URL": None}, env)
+    assert env == {"HOME": "/h", "AMPLIFY_TOKEN": "t"}
 
 
 def test_the_environment_of_a_token_in_the_order_env_prints_it() -> None:
@@ -62,6 +69,8 @@ def test_the_policy_sets_what_the_header_lines_say(org: str | None) -> None:
 def test_a_tenant_the_caller_chose_is_kept() -> None:
     headers = {TENANT_HEADER: "42"}
     set_headers(headers, Attempt(token(None), caller_tenant=True))
+    assert headers == {TENANT_HEADER: "42", "Authorization": "Bearer tok.en"}
+    set_request_headers(headers, token(), keep_tenant=True)
     assert headers == {TENANT_HEADER: "42", "Authorization": "Bearer tok.en"}
 
 
