@@ -102,7 +102,7 @@ def set_request_headers(
     with the token's org, removed when the token names none; ``keep_tenant``: the caller chose
     the tenant, leave it. Set in place, not built and copied: every request of the two auths
     passes here."""
-    headers["Authorization"] = authorization(token)
+    headers["Authorization"] = "Bearer " + token.access_token  # authorization(), inlined
     if keep_tenant:
         return
     if token.org_id is None:
