@@ -11,8 +11,9 @@ command whose integration keeps per-profile settings may also add options to ``l
 This module is also the integration contract: with the public face (``credhelper``), it is all
 that an integration imports, and ``__all__`` names everything it offers them. ``Command`` and
 ``Streams`` for commands; ``reported``, ``exit_program``, ``standard_streams``, ``ask_as`` (who
-asks, for the audit log) and ``PROG`` for a helper program's ``main`` (one line per failure,
-the documented exit codes). An auth built on ``credhelper.Authorizer`` finds ``Attempt`` beside it.
+asks, for the audit log), ``shown`` (a value in a message, safely) and ``PROG`` for a helper
+program's ``main`` (one line per failure, the documented exit codes). An auth built on
+``credhelper.Authorizer`` finds ``Attempt`` beside it.
 ``credhelper.testing.command_contract`` is the test kit every command runs.
 
 Imported by the CLI and by integration command modules only: argparse costs milliseconds that
@@ -25,7 +26,7 @@ import abc
 import functools
 import warnings
 
-from .errors import PROG, ask_as, exit_program, reported, standard_streams
+from .errors import PROG, ask_as, exit_program, reported, shown, standard_streams
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ __all__ = [
     "ask_as",
     "exit_program",
     "reported",
+    "shown",
     "standard_streams",
 ]
 
@@ -159,7 +161,7 @@ def _loaded(entry: EntryPoint) -> Command | None:
     try:
         command = entry.load()
     except Exception as exc:  # noqa: BLE001  (an integration's import error, whatever it is)
-        problem = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+        problem = shown(" ".join(f"{type(exc).__name__}: {exc}".split()), 200, quoted=False)
         warnings.warn(f"cannot load the command {entry.name!r}: {problem}", stacklevel=3)
         return None
     if not isinstance(command, Command):

@@ -12,7 +12,8 @@
 ``EXIT_CODES`` says what each code means: the one copy, which ``--help`` prints. ``reported`` is
 the one place where a failure becomes a line on stderr, for every program of the project (the
 CLI, git-credential-amplify), and ``exit_program`` the way each of them ends. Messages say what
-failed and what to do next; they never contain a secret or a token.
+failed and what to do next; they never contain a secret or a token, and every value they quote
+from outside (a setting, a URL, a server's words) is shown through ``shown``.
 """
 
 from __future__ import annotations
@@ -94,6 +95,36 @@ class Terminated(SystemExit):
     def __init__(self, signal_name: str, number: int) -> None:
         super().__init__(128 + number)
         self.signal_name = signal_name
+
+
+def shown(value: object, limit: int = 60, *, quoted: bool = True) -> str:
+    """``value`` as a message may show it: one line of printable ASCII, ``limit`` characters
+    at most. The one rule for every value a message quotes from outside.
+
+    - Text is shown as ``ascii()`` shows it: quoted, and every control character, line break
+      and non-ASCII character escaped (``\\n``, ``\\x1b``, ``\\u2028``), so that nothing a value
+      holds can end the line, move a terminal's cursor or pass for another letter.
+      ``quoted=False`` drops the quotes, for prose (a server's error description).
+    - Anything else by its ``ascii()`` form; by its type's name when it has none that can be
+      printed (an integer too long, a structure nested too deep).
+    - Longer than ``limit``: cut, and ``...`` says so. Prose is cut between words when it has a
+      space, so that a URL or a path in it is shown whole or not at all.
+    """
+    if isinstance(value, str):
+        text = value[: limit + 1]  # past the limit nothing is shown: nothing to escape
+        # The same escapes as ascii(), without its quotes (nor an escaped quote in the words)
+        text = ascii(text) if quoted else text.encode("unicode_escape").decode("ascii")
+    else:
+        try:
+            text = ascii(value)
+        except (ValueError, RecursionError):
+            text = f"<{type(value).__name__}>"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 3]
+    if not quoted and " " in cut:
+        cut = cut[: cut.rfind(" ") + 1]
+    return cut + "..."
 
 
 def reported(

@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from ..errors import ConfigError, HostNotAllowed
+from ..errors import ConfigError, HostNotAllowed, shown
 from ..profiles._urls import PLAIN_HTTP_RULE, is_loopback
 
 TYPE_CHECKING = False
@@ -88,12 +88,14 @@ class HostBinding:
 def _checked_hosts(hosts: Iterable[str]) -> tuple[str, ...]:
     # A lone string would be read letter by letter: say so rather than match nothing.
     if isinstance(hosts, str):
-        raise ConfigError(f"hosts takes a list of host names, not one string: [{hosts!r}]")
+        raise ConfigError(
+            f"hosts takes a list of host names, not one string: [{shown(hosts, 200)}]"
+        )
     checked = tuple(hosts)
     for host in checked:
         if not isinstance(host, str) or not _is_host_pattern(host):
             raise ConfigError(
-                f"bad host {host!r} in hosts: give a host name, with a :port if not the "
+                f"bad host {shown(host, 200)} in hosts: give a host name, with a :port if not the "
                 "default (e.g. 'apicentral.axway.com', '*.axway.com', 'localhost:8080')"
             )
     return checked

@@ -1,9 +1,9 @@
 """What goes on a request to an Amplify API, and what a 401 means: the one policy that the
 httpx auth (``credhelper.api.auth``) and the requests auth (``httpie_amplify``) translate.
 
-- ``Authorization: Bearer <token>`` (RFC 6750 section 2.1).
-- ``X-Axway-Tenant-Id: <org id>`` from the token. A tenant header the caller set wins and is
-  kept on the retry; otherwise it follows the token in use, and goes when that token has none.
+- The token's headers (``tokens.token.set_request_headers``: ``Authorization: Bearer <token>``,
+  ``X-Axway-Tenant-Id: <org id>``). A tenant header the caller set wins and is kept on the
+  retry; otherwise it follows the token in use, and goes when that token has none.
 - After a 401 to a request that carried our token, on the origin the request was first sent
   to, the request is sent once more with a new token, and exactly the refused token is
   forgotten (not one minted meanwhile). A second 401 goes back to the caller: a token that
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..profiles._select import load_profile
 from ..profiles.profile import Profile
-from ..tokens.token import Token
+from ..tokens.token import TENANT_HEADER, Token, authorization, set_request_headers
 from ._destination import HostBinding, keeps_authorization, origin
 from ._holder import holder_for
 
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
     # httpx.Headers, requests' CaseInsensitiveDict: case-insensitive, values str (or bytes)
     Headers = MutableMapping[str, Any]
 
-TENANT_HEADER = "X-Axway-Tenant-Id"
-
-
 class Attempt:
     """One sending of a request: the token it carries, and whether the caller chose the tenant."""
 
@@ -46,14 +43,7 @@ class Attempt:
 
 def set_headers(headers: Headers, attempt: Attempt) -> None:
     """Put ``attempt``'s token, and its org unless the caller chose one, on ``headers``."""
-    token = attempt.token
-    headers["Authorization"] = "Bearer " + token.access_token
-    if attempt.caller_tenant:
-        return
-    if token.org_id is None:
-        headers.pop(TENANT_HEADER, None)  # a retry must not keep the refused token's org
-    else:
-        headers[TENANT_HEADER] = token.org_id
+    set_request_headers(headers, attempt.token, attempt.caller_tenant)
 
 
 class Authorizer:
@@ -65,6 +55,10 @@ class Authorizer:
     by every Authorizer of the profile in this process) until due for renewal. Safe to share
     between threads; the ``*_async`` methods never block an event loop.
     """
+
+    # The tenant header's name lower-cased, for an adapter whose headers keep a lower-cased
+    # store it can look in faster than a case-insensitive look-up (``authorize``).
+    tenant_key = TENANT_HEADER.lower()
 
     def __init__(
         self, profile: str | Profile | None = None, hosts: Iterable[str] | None = None
@@ -90,12 +84,7 @@ class Authorizer:
         token = holder.fresh() or holder.get(self.profile)
         if caller_tenant is None:
             caller_tenant = TENANT_HEADER in headers
-        headers["Authorization"] = "Bearer " + token.access_token
-        if not caller_tenant:  # set_headers, inlined for the hot path
-            if token.org_id is None:
-                headers.pop(TENANT_HEADER, None)
-            else:
-                headers[TENANT_HEADER] = token.org_id
+        set_request_headers(headers, token, caller_tenant)
         return Attempt(token, caller_tenant)
 
     async def authorize_async(self, headers: Headers) -> Attempt:
@@ -118,7 +107,7 @@ class Authorizer:
         """
         if status != 401:
             return False
-        ours = sent_headers.get("Authorization") == "Bearer " + attempt.token.access_token
+        ours = sent_headers.get("Authorization") == authorization(attempt.token)
         return ours and origin(sent_url) == origin(first_url)
 
     @staticmethod

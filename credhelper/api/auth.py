@@ -20,7 +20,8 @@ import httpx
 
 from ..profiles._select import load_profile
 from ..profiles.profile import Profile
-from ._policy import TENANT_HEADER, Attempt, Authorizer
+from ..tokens.token import TENANT_HEADER
+from ._policy import Attempt, Authorizer
 
 __all__ = ["TENANT_HEADER", "AmplifyAuth"]
 

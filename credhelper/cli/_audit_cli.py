@@ -13,7 +13,7 @@ import time
 
 from ..commands import Command
 from ..tokens import _audit
-from ..tokens.oauth import _printable
+from ..tokens.oauth import shown_json
 from ._output import print_json
 
 TYPE_CHECKING = False
@@ -52,7 +52,7 @@ class Audit(Command):
 
 def shown(event: dict[str, object]) -> str:
     """One event as a line: local time, then the columns, each value made safe to print."""
-    values = [_printable(event.get(key), 40) or "-" for key in _COLUMNS]
+    values = [shown_json(event.get(key), 40) or "-" for key in _COLUMNS]
     return "  ".join([_local(event.get("time")), *(f"{v:<10}" for v in values)]).rstrip()
 
 
@@ -61,7 +61,7 @@ def _local(moment: object) -> str:
     try:
         seconds = calendar.timegm(time.strptime(str(moment), "%Y-%m-%dT%H:%M:%SZ"))
     except (ValueError, OverflowError):
-        return f"{_printable(moment, 20) or '-':<19}"
+        return f"{shown_json(moment, 20) or '-':<19}"
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 

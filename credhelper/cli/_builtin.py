@@ -14,6 +14,7 @@ from ..errors import PROG, ConfigError
 from ..profiles import config
 from ..profiles._select import environment_defined, environment_profile, load_profile, stored_name
 from ..tokens import _core, cache
+from ..tokens.token import environment, header_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 
     from ..commands import CommandParser, Streams, Subcommands
     from ..profiles.profile import Profile
-    from ..tokens.token import Token
 
 
 def mask_in_ci_log(out: IO[str], token: str) -> None:
@@ -80,12 +80,6 @@ class _Header(_SwitchesOnly):
         return 0
 
 
-def header_lines(token: Token) -> str:
-    """The request headers ``token`` makes, one a line: the form curl reads with ``-H @FILE``."""
-    org = "" if token.org_id is None else f"X-Axway-Tenant-Id: {token.org_id}\n"
-    return f"Authorization: Bearer {token.access_token}\n{org}"
-
-
 class _Env(_SwitchesOnly):
     name = "env"
     help = "print export lines for AMPLIFY_TOKEN, AMPLIFY_TENANT_ID, AMPLIFY_CENTRAL_URL (eval)"
@@ -98,15 +92,18 @@ class _Env(_SwitchesOnly):
         # On stderr: stdout goes to `eval "$(...)"`, never to the runner, and an eval'd
         # `::add-mask::...` line would run as a command whose "not found" error shows the token.
         mask_in_ci_log(io.stderr, token.access_token)
-        io.stdout.write(f"export AMPLIFY_TOKEN={token.access_token}\n")
+        variables = environment(token, profile.central_url)
         # Unset what is unknown: never leave another profile's org or region behind.
-        _export(io, "AMPLIFY_TENANT_ID", token.org_id)
-        _export(io, "AMPLIFY_CENTRAL_URL", profile.central_url)
+        io.stdout.write("".join(_shell_line(name, variables[name]) for name in _ENV_PRINTS))
         return 0
 
 
-def _export(io: Streams, name: str, value: str | None) -> None:
-    io.stdout.write(f"unset {name}\n" if value is None else f"export {name}={value}\n")
+# The lines `env` prints (README); the expiry is for exec's CMD only.
+_ENV_PRINTS = ("AMPLIFY_TOKEN", "AMPLIFY_TENANT_ID", "AMPLIFY_CENTRAL_URL")
+
+
+def _shell_line(name: str, value: str | None) -> str:
+    return f"unset {name}\n" if value is None else f"export {name}={value}\n"
 
 
 class _Status(_SwitchesOnly):

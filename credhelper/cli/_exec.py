@@ -17,9 +17,10 @@ import argparse
 import os
 
 from ..commands import Command
-from ..errors import PROG, ConfigError, CredhelperError
+from ..errors import PROG, ConfigError, CredhelperError, shown
 from ..profiles._select import SECRET_WITHHELD, load_profile
 from ..tokens import _core
+from ..tokens.token import apply, environment
 from ._builtin import mask_in_ci_log, parser_with_epilog
 from ._output import duration
 
@@ -63,32 +64,22 @@ LONG_LIVED = ("AMPLIFY_CLIENT_SECRET",)
 
 
 def child_environment(
-    environ: Mapping[str, str], token: Token, *, keep_secret: bool = False
+    environ: Mapping[str, str],
+    token: Token,
+    central_url: str | None = None,
+    *,
+    keep_secret: bool = False,
 ) -> dict[str, str]:
-    """``environ`` with the token's variables set and, unless ``keep_secret``, the long-lived
-    secret removed (marked as withheld, see _select); AMPLIFY_TENANT_ID is removed when the
-    token names no org, so one inherited from elsewhere never pairs with this token."""
+    """``environ`` with the token's variables (``tokens.token.environment``: those unknown,
+    the org or the Central URL, removed, so that none inherited from elsewhere pairs with this
+    token) and, unless ``keep_secret``, the long-lived secret removed (marked as withheld, see
+    _select)."""
     env = dict(environ)
     env.pop(SECRET_WITHHELD, None)
     removed = [] if keep_secret else [name for name in LONG_LIVED if env.pop(name, None)]
     if removed:
         env[SECRET_WITHHELD] = "1"
-    env["AMPLIFY_TOKEN"] = token.access_token
-    env["AMPLIFY_TOKEN_EXPIRES_AT"] = str(int(token.expires_at))
-    if token.org_id is None:
-        env.pop("AMPLIFY_TENANT_ID", None)
-    else:
-        env["AMPLIFY_TENANT_ID"] = token.org_id
-    return env
-
-
-def with_central_url(env: dict[str, str], central_url: str | None) -> dict[str, str]:
-    """``env`` with the profile's AMPLIFY_CENTRAL_URL, or without one when it is unknown (as
-    ``env`` prints it), so a script never calls another region's Central host."""
-    if central_url is None:
-        env.pop("AMPLIFY_CENTRAL_URL", None)
-    else:
-        env["AMPLIFY_CENTRAL_URL"] = central_url
+    apply(environment(token, central_url), env)
     return env
 
 
@@ -132,7 +123,7 @@ def replace_process(argv: list[str], env: dict[str, str]) -> int:
 def _min_valid_arg(text: str) -> int:
     if not text.isdigit() or int(text) > MAX_MIN_VALID:
         raise argparse.ArgumentTypeError(
-            f"expected seconds from 0 to {MAX_MIN_VALID}, not {text!r}"
+            f"expected seconds from 0 to {MAX_MIN_VALID}, not {shown(text)}"
         )
     return int(text)
 
@@ -175,8 +166,9 @@ class Exec(Command):
             raise ConfigError(f"exec needs a command: {PROG} exec [--profile P] -- CMD [ARGS...]")
         profile = load_profile(args.profile)
         token = token_lasting(profile, args.min_valid)
-        env = child_environment(os.environ, token, keep_secret=args.keep_secret_env)
-        env = with_central_url(env, profile.central_url)
+        env = child_environment(
+            os.environ, token, profile.central_url, keep_secret=args.keep_secret_env
+        )
         # CMD's stdout is ours, the step's: the runner registers the mask before CMD can print.
         mask_in_ci_log(io.stdout, token.access_token)
         io.stdout.flush()  # what we wrote must come out before CMD writes
@@ -198,7 +190,7 @@ class CannotRun(CredhelperError):
     def __init__(self, command: str, exc: OSError) -> None:
         missing = isinstance(exc, (FileNotFoundError, NotADirectoryError))
         why = "command not found" if missing else (exc.strerror or type(exc).__name__).lower()
-        super().__init__(f"cannot run {command!r}: {why}")
+        super().__init__(f"cannot run {shown(command, 200)}: {why}")
         self.exit_code = 127 if missing else 126
 
 

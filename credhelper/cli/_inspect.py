@@ -2,7 +2,7 @@
 
 It reads the profile and the cache file only: no request, no keyring. The JWT's header and
 payload are decoded without checking the signature (we describe our own token; nothing here is
-a trust decision), and every value they hold is shown through ``oauth._printable``: a cache file
+a trust decision), and every value they hold is shown through ``oauth.shown_json``: a cache file
 is ours, but what the login service put in the token is its words, and a claim may hold
 anything JSON can (huge text, control characters, objects where text belongs).
 """
@@ -15,7 +15,7 @@ import time
 
 from ..profiles._select import load_profile
 from ..tokens import cache
-from ..tokens.oauth import _printable
+from ..tokens.oauth import shown_json
 from ._builtin import _SwitchesOnly
 from ._output import duration, print_json
 
@@ -104,15 +104,15 @@ def _claim(claims: dict[str, object] | None, *names: str) -> str | None:
     for name in names:
         value = (claims or {}).get(name)
         if value is not None:
-            return _printable(value, _CLAIM_LIMIT) or None
+            return shown_json(value, _CLAIM_LIMIT) or None
     return None
 
 
 def _scopes(claims: dict[str, object] | None) -> list[str] | None:
     scope = (claims or {}).get("scope")  # RFC 8693 §4.2: space-separated, in one string
     if not isinstance(scope, str):
-        return None if scope is None else [_printable(scope)]
-    return [_printable(s, _CLAIM_LIMIT) for s in scope[: _CLAIM_LIMIT * 8].split()][:50]
+        return None if scope is None else [shown_json(scope)]
+    return [shown_json(s, _CLAIM_LIMIT) for s in scope[: _CLAIM_LIMIT * 8].split()][:50]
 
 
 def _times(key: str, moment: float | None) -> dict[str, object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from ..errors import shown
 from ..profiles.profile import as_json
 from ..tokens import cache
 
@@ -120,5 +121,6 @@ def _words(value: object) -> str:
 
 def broken_line(row: dict[str, object]) -> str:
     """The status line of a stored profile that cannot be used."""
-    name = str(row["profile"])
-    return f"{name if name.isprintable() else repr(name)}: cannot be used: {row['error']}"
+    name = str(row["profile"])  # bare, as status_line shows names, unless it needs escaping
+    name = name if shown(name, quoted=False) == name else shown(name)
+    return f"{name}: cannot be used: {row['error']}"

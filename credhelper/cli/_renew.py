@@ -37,7 +37,7 @@ import time
 from .. import _files
 from ..errors import PROG, CredhelperError
 from ..tokens import _core
-from ._builtin import header_lines
+from ..tokens.token import header_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ import keyring.core
 import keyring.errors
 
 from .. import _log
-from ..errors import ConfigError, KeyringUnavailable
+from ..errors import ConfigError, KeyringUnavailable, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -275,13 +275,5 @@ def _mentions(exc: BaseException | None, secret: str) -> bool:
 
 def _reason(exc: Exception, hide_text: bool = False) -> str:
     # Backend messages name the failure, never the secret (else hide_text); one line anyway.
-    text = "" if hide_text else _shortened(" ".join(str(exc).split()))
+    text = "" if hide_text else shown(" ".join(str(exc).split()), 200, quoted=False)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _shortened(text: str, limit: int = 200) -> str:
-    """At most about ``limit`` characters, cut between words: never in the middle of a URL or
-    a path, which a user would copy."""
-    if len(text) <= limit:
-        return text
-    return text[: text.rfind(" ", 0, limit) if " " in text[:limit] else limit] + " ..."

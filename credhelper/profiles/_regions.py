@@ -12,7 +12,7 @@ Plain data and small functions: ``Profile`` reads ``SITES`` on the cache-hit pat
 
 from __future__ import annotations
 
-from ..errors import ConfigError
+from ..errors import ConfigError, shown
 
 REGIONS = ("US", "EU", "AP", "EU2")
 REGION_ALIASES = {"APAC": "AP"}  # Axway's docs name the Asia-Pacific region APAC
@@ -42,7 +42,7 @@ def canonical_region(name: str) -> str:
     region = region_choice(name)
     if region not in REGIONS:
         choices = ", ".join([*REGIONS, *REGION_ALIASES])
-        raise ConfigError(f"unknown region {name!r}: choose one of {choices}")
+        raise ConfigError(f"unknown region {shown(name)}: choose one of {choices}")
     return region
 
 
@@ -58,7 +58,7 @@ def site(env: str, region: str) -> tuple[str, str, str | None]:
     if found is None:
         known = ", ".join(r for e, r in SITES if e == env)
         raise ConfigError(
-            f"no known {region} region in environment {env!r}: it has {known}; for "
+            f"no known {region} region in environment {shown(env)}: it has {known}; for "
             "another, give its URLs (base URL, platform URL) and no region"
         )
     return found

@@ -10,7 +10,7 @@ general check accepts each URL it lets through.
 
 from __future__ import annotations
 
-from ..errors import ConfigError
+from ..errors import ConfigError, shown
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 PLAIN_HTTP_RULE = "plain http is allowed for 127.0.0.1, ::1 and localhost only"
@@ -75,32 +75,39 @@ def _check_split_url(url: str, what: str, *, query: bool = False) -> None:
     from urllib.parse import urlsplit
 
     if not url.isprintable() or any(c.isspace() or c == "\\" for c in url):
-        raise ConfigError(f"bad {what} {url[:60]!r}: no spaces, backslashes or control characters")
-    shape = f"bad {what} {url!r}: expected an https:// URL (a port from 1 to 65535, if any)"
+        raise ConfigError(
+            f"bad {what} {shown(url, 200)}: no spaces, backslashes or control characters"
+        )
+    shape = (
+        f"bad {what} {shown(url, 200)}: expected an https:// URL (a port from 1 to 65535, "
+        "if any)"
+    )
     try:
         parts = urlsplit(url)
         host, port = parts.hostname, parts.port
     except ValueError:  # a bad [IPv6] literal, or a port that is no number up to 65535
         raise ConfigError(shape) from None
     if not host or parts.scheme not in ("https", "http"):
-        raise ConfigError(f"bad {what} {url!r}: expected an https:// URL")
+        raise ConfigError(f"bad {what} {shown(url, 200)}: expected an https:// URL")
     if port == 0:
         raise ConfigError(shape)
     if parts.scheme == "http" and not is_loopback(host):
         raise ConfigError(
-            f"refusing {what} {url!r}: secrets only travel over https ({PLAIN_HTTP_RULE})"
+            f"refusing {what} {shown(url, 200)}: secrets only travel over https ({PLAIN_HTTP_RULE})"
         )
     if "@" in parts.netloc or parts.fragment or "#" in url:
-        raise ConfigError(f"bad {what} {url!r}: no user, password or #fragment allowed")
+        raise ConfigError(f"bad {what} {shown(url, 200)}: no user, password or #fragment allowed")
     if not query and (parts.query or "?" in url):
-        raise ConfigError(f"bad {what} {url!r}: no ?query allowed (paths are added to it)")
+        raise ConfigError(
+            f"bad {what} {shown(url, 200)}: no ?query allowed (paths are added to it)"
+        )
     if not host.isascii():
         raise ConfigError(
-            f"bad {what} {url!r}: give an international host name in its xn-- form, where a "
-            "look-alike letter cannot hide"
+            f"bad {what} {shown(url, 200)}: give an international host name in its xn-- form, "
+            "where a look-alike letter cannot hide"
         )
     if not _is_host_name(host):
-        raise ConfigError(f"bad {what} {url!r}: {host!r} is not a host name")
+        raise ConfigError(f"bad {what} {shown(url, 200)}: {shown(host, 200)} is not a host name")
 
 
 def _is_host_name(host: str) -> bool:
@@ -131,4 +138,6 @@ def _valid_ace(label: str) -> bool:
 def check_realm(realm: str | None) -> None:
     # The realm becomes a path segment of the token URL: nothing in it may change the URL.
     if realm is not None and (not realm or any(c in realm for c in "/?#%\\")):
-        raise ConfigError(f"bad realm {realm!r}: a realm name has no '/', '?', '#', '%' or '\\'")
+        raise ConfigError(
+            f"bad realm {shown(realm, 200)}: a realm name has no '/', '?', '#', '%' or '\\'"
+        )

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from ..errors import ConfigError
+from ..errors import ConfigError, shown
 from ._regions import checked_region
 from ._urls import check_realm, check_url
 from .profile import AUTH_METHODS, ENV_ALIASES, ENVIRONMENTS, Profile, as_json, read_only
@@ -40,7 +40,7 @@ _MAX_FLOAT = sys.float_info.max
 def check_name(name: str) -> str:
     if not _is_name(name, _ALNUM, _NAME_CHARS, 64):
         raise ConfigError(
-            f"bad profile name {_shown(name)}: use letters, digits, '.', '_' or '-' (at most 64)"
+            f"bad profile name {shown(name)}: use letters, digits, '.', '_' or '-' (at most 64)"
         )
     return name
 
@@ -64,7 +64,7 @@ def canonical_env(name: str) -> str:
     env = ENV_ALIASES.get(name.lower(), name.lower())
     if env not in ENVIRONMENTS:
         choices = ", ".join([*ENVIRONMENTS, *ENV_ALIASES])
-        raise ConfigError(f"unknown environment {name!r}: choose one of {choices}")
+        raise ConfigError(f"unknown environment {shown(name)}: choose one of {choices}")
     return env
 
 
@@ -105,17 +105,17 @@ def _check_text(profile: Profile) -> None:
             continue
         if not isinstance(value, str) or not value.isprintable():
             what = field.replace("_", " ")
-            raise ConfigError(f"bad {what} {_shown(value)}: expected one line of text")
+            raise ConfigError(f"bad {what} {shown(value)}: expected one line of text")
 
 
 def _check_numbers(profile: Profile) -> None:
     # Comparisons refuse NaN and infinity too: neither lies within a range.
     margin = profile.refresh_margin
     if isinstance(margin, bool) or not isinstance(margin, int) or not 0 <= margin <= 86400:
-        raise ConfigError(f"bad refresh margin {_shown(margin)}: seconds from 0 to 86400")
+        raise ConfigError(f"bad refresh margin {shown(margin)}: seconds from 0 to 86400")
     timeout = profile.timeout
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 300:
-        raise ConfigError(f"bad timeout {_shown(timeout)}: seconds, more than 0 and at most 300")
+        raise ConfigError(f"bad timeout {shown(timeout)}: seconds, more than 0 and at most 300")
 
 
 def _check_key_fields(profile: Profile) -> None:
@@ -124,10 +124,10 @@ def _check_key_fields(profile: Profile) -> None:
     if profile.key_id is not None and not profile.uses_key:
         raise ConfigError("a key id goes with auth method 'key' only")
     if profile.key_id is not None and len(profile.key_id) > MAX_KEY_ID:
-        raise ConfigError(f"bad key id {_shown(profile.key_id)}: at most {MAX_KEY_ID} characters")
+        raise ConfigError(f"bad key id {shown(profile.key_id)}: at most {MAX_KEY_ID} characters")
     key_file = profile.key_file
     if key_file is not None and not os.path.isabs(key_file):
-        raise ConfigError(f"bad key file {key_file!r}: expected an absolute path")
+        raise ConfigError(f"bad key file {shown(key_file, 200)}: expected an absolute path")
 
 
 # -- integration settings: JSON values within bounds, never interpreted here --------------------
@@ -136,7 +136,7 @@ def _check_key_fields(profile: Profile) -> None:
 def checked_settings(value: object) -> Mapping[str, Mapping[str, object]]:
     """A profile's settings, checked and read-only: integration name -> its settings object."""
     if not isinstance(value, Mapping):
-        raise ConfigError(f"bad settings {_shown(value)}: expected an object")
+        raise ConfigError(f"bad settings {shown(value)}: expected an object")
     return MappingProxyType({_integration(k): checked_integration(k, v) for k, v in value.items()})
 
 
@@ -144,7 +144,7 @@ def checked_integration(name: str, values: object) -> Mapping[str, object]:
     """One integration's settings, checked and read-only."""
     _integration(name)
     if not isinstance(values, Mapping):
-        raise ConfigError(f"bad {name} settings {_shown(values)}: expected an object")
+        raise ConfigError(f"bad {name} settings {shown(values)}: expected an object")
     _check_value(values, name, 1)
     frozen = read_only(values)
     if len(json.dumps(as_json(frozen))) > MAX_SETTINGS:
@@ -155,7 +155,7 @@ def checked_integration(name: str, values: object) -> Mapping[str, object]:
 def _integration(name: object) -> str:
     if not _is_integration_name(name):
         raise ConfigError(
-            f"bad integration name {_shown(name)}: lower-case letters, digits, '_' or '-'"
+            f"bad integration name {shown(name)}: lower-case letters, digits, '_' or '-'"
         )
     return name
 
@@ -173,7 +173,7 @@ def _check_value(value: object, path: str, depth: int) -> None:
     else:
         problem = _leaf_problem(value)
         if problem:
-            raise ConfigError(f"bad setting {path} {_shown(value)}: {problem}")
+            raise ConfigError(f"bad setting {path} {shown(value)}: {problem}")
 
 
 def _leaf_problem(value: object) -> str | None:
@@ -192,13 +192,7 @@ def _leaf_problem(value: object) -> str | None:
 
 def _key(key: object, path: str) -> str:
     if not isinstance(key, str) or not key or len(key) > 128 or not key.isprintable():
-        raise ConfigError(f"bad setting name {_shown(key)} in {path}: expected a short name")
+        raise ConfigError(f"bad setting name {shown(key)} in {path}: expected a short name")
     return key
 
 
-def _shown(value: object) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an integer too long to print (sys.set_int_max_str_digits)
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -22,7 +22,7 @@ import stat
 
 from .. import _files
 from .._record import Record
-from ..errors import PROG, ConfigError
+from ..errors import PROG, ConfigError, shown
 from ._validate import check_name, make_profile
 from .profile import Profile, as_json
 
@@ -142,7 +142,9 @@ def _save_or_fail(profiles: Mapping[str, Profile]) -> None:
 def stored_profile(stored: Stored, name: str) -> Profile:
     """The profile stored as ``name``; ConfigError naming its problem, or saying how to add it."""
     if name in stored.broken:
-        raise ConfigError(f"profile {name!r} in {path()}: {stored.broken[name]}: fix or remove it")
+        raise ConfigError(
+            f"profile {shown(name)} in {path()}: {stored.broken[name]}: fix or remove it"
+        )
     found = stored.profiles.get(name)
     if found is None:
         raise ConfigError(
@@ -154,7 +156,7 @@ def stored_profile(stored: Stored, name: str) -> Profile:
 
 def unusable(names: list[str]) -> ConfigError:
     """The error for stored profiles that cannot be read."""
-    which = ", ".join(repr(name) for name in names)
+    which = ", ".join(shown(name) for name in names)
     plural = "s" if len(names) > 1 else ""
     pronoun = "them" if plural else "it"
     return ConfigError(

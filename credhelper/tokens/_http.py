@@ -30,7 +30,7 @@ import time
 import httpx
 
 from .. import _log
-from ..errors import ConfigError, LoginServiceError
+from ..errors import ConfigError, LoginServiceError, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ def _url(url: str) -> httpx.URL:
         parsed = httpx.URL(url)
         parsed.host  # noqa: B018  (decoded lazily: an 'xn--' label fails only here)
     except (httpx.InvalidURL, UnicodeError) as exc:
-        raise ConfigError(f"bad token URL {url!r} ({exc}): log in with a valid one") from exc
+        raise ConfigError(
+            f"bad token URL {shown(url, 200)} ({exc}): log in with a valid one"
+        ) from exc
     return parsed
 
 
@@ -173,7 +175,9 @@ def _decoder(encoding: str | None) -> Callable[[bytes, int], bytes]:
     if name == "identity":
         return lambda chunk, room: chunk
     if name not in ("gzip", "x-gzip", "deflate"):
-        raise LoginServiceError(f"the login service's answer is in an unknown encoding {name!r}")
+        raise LoginServiceError(
+            f"the login service's answer is in an unknown encoding {shown(name)}"
+        )
     import zlib
 
     inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # +32: a gzip or a zlib header
@@ -191,11 +195,10 @@ def _refuse_redirect(response: httpx.Response) -> None:
     """A redirect is never followed: the secret goes to the token URL given and nowhere else."""
     location = response.headers.get("Location")
     if 300 <= response.status_code < 400 and location is not None:
-        shown = "".join(c if c.isprintable() else "?" for c in location[:200])
         raise LoginServiceError(
             f"the login service redirected the token request (HTTP {response.status_code}) "
-            f"to {shown!r}: redirects are not followed, so that the secret goes to the token "
-            "URL given alone; check that URL"
+            f"to {shown(location, 200)}: redirects are not followed, so that the secret goes to "
+            "the token URL given alone; check that URL"
         )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import CredhelperError, LoginServiceError
+from ..errors import CredhelperError, LoginServiceError, shown
 from . import cache
 
 TYPE_CHECKING = False
@@ -138,10 +138,8 @@ def _origin(parts: object) -> tuple[str, str, int]:
 
 
 def _shown_origin(origin: tuple[str, str, int]) -> str:
-    from .oauth import _printable
-
     scheme, host, port = origin
-    return _printable(f"{scheme}://{host}:{port}", limit=120)
+    return shown(f"{scheme}://{host}:{port}", 120, quoted=False)
 
 
 def _revoke(profile: Profile, endpoint: str, token: Token, secret: str, ends: float) -> None:
@@ -158,11 +156,11 @@ def _revoke(profile: Profile, endpoint: str, token: Token, secret: str, ends: fl
 
 def _error_of(body: bytes) -> str:
     """``, error: description`` of an RFC 6749 §5.2 error answer, shown safely; or nothing."""
-    from .oauth import _printable, json_object
+    from .oauth import json_object, shown_json
 
     answer = json_object(body) or {}
-    said = ": ".join(filter(None, (_printable(answer.get("error"), 60),
-                                   _printable(answer.get("error_description"), 120))))  # fmt: skip
+    said = ": ".join(filter(None, (shown_json(answer.get("error"), 60),
+                                   shown_json(answer.get("error_description"), 120))))  # fmt: skip
     return f", {said}" if said else ""
 
 

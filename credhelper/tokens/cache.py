@@ -12,6 +12,7 @@ import os
 import time
 
 from .. import _files
+from ..errors import shown
 from .token import MAX_LIFETIME, Token, is_bearer_token, is_org_id
 
 TYPE_CHECKING = False
@@ -129,7 +130,8 @@ def failure_since(profile: Profile, since: float) -> tuple[int, str] | None:
     # Written before the lock was released, so by now; later than now: the clock moved.
     if at is None or not since <= at <= time.time() or code not in (2, 3, 4):
         return None
-    return (code, message[:2000]) if isinstance(message, str) and message.isprintable() else None
+    # Ours, but read from a file: shown as any outside text is, one line.
+    return (code, shown(message, 2000, quoted=False)) if isinstance(message, str) else None
 
 
 def lock(profile: Profile, timeout: float) -> BaseFileLock:

@@ -12,7 +12,7 @@ import time
 from urllib.parse import quote_plus
 
 from .._record import Record
-from ..errors import CredentialsRejected, LoginServiceError
+from ..errors import CredentialsRejected, LoginServiceError, shown
 from .token import MAX_LIFETIME, Token, is_bearer_token, org_id_from_jwt
 
 TYPE_CHECKING = False
@@ -126,8 +126,8 @@ def json_object(body: bytes) -> dict[str, object] | None:
 
 
 def _error_for(status: int, answer: dict[str, object] | None, check: str) -> Exception:
-    error = _printable((answer or {}).get("error"))
-    detail = _printable((answer or {}).get("error_description"))
+    error = shown_json((answer or {}).get("error"))
+    detail = shown_json((answer or {}).get("error_description"))
     said = f"{error}: {detail}" if error and detail else error or detail or "no details"
     if status == 401 or (status == 400 and error in _REFUSALS):
         return CredentialsRejected(
@@ -148,7 +148,8 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         # RFC 6749 §7.1: the type is case-insensitive; Axway's own example says "bearer".
         raise LoginServiceError(
-            f"the login service issued a {_printable(token_type)!r} token, not a bearer token"
+            f"the login service issued a {shown_json(token_type, quoted=True)} token, not a "
+            "bearer token"
         )
     lifetime = answer.get("expires_in")
     if (
@@ -157,7 +158,8 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
         or not 1 <= lifetime <= MAX_LIFETIME  # NaN fails both comparisons
     ):
         raise LoginServiceError(
-            f"the login service's answer has no usable expires_in ({_printable(lifetime)!r})"
+            "the login service's answer has no usable expires_in "
+            f"({shown_json(lifetime, quoted=True)})"
         )
     assert isinstance(access_token, str)
     return Token(
@@ -168,17 +170,15 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
     )
 
 
-def _printable(value: object, limit: int = 200) -> str:
-    """A server's words, safe for a one-line message: no control characters, bounded length.
-
-    Only text and numbers are shown: a list or an object stands in by its type's name, since
-    printing a structure the server nested deep could itself fail."""
+def shown_json(value: object, limit: int = 200, *, quoted: bool = False) -> str:
+    """A value from a server's JSON (its words, a claim) for a message, by ``errors.shown``'s
+    rule: text as prose (``quoted``: as a value), a number as Python writes it, nothing for
+    null. A list or an object stands in by its kind, since printing a structure the server
+    nested deep could itself fail."""
     if value is None:
         return ""
-    if isinstance(value, str):
-        text = value[:limit]
-    elif isinstance(value, (bool, int, float)):
-        text = repr(value)[:limit]
-    else:
-        text = "a JSON array" if isinstance(value, list) else "a JSON object"
-    return "".join(c if c.isprintable() else " " for c in text)
+    if isinstance(value, (list, dict)):
+        value = "a JSON array" if isinstance(value, list) else "a JSON object"
+    elif not isinstance(value, str):
+        value = repr(value)  # bool, int or float: JSON's other scalars
+    return shown(value, limit, quoted=quoted)

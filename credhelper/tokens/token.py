@@ -1,10 +1,18 @@
-"""The access token and what we know about it: when it expires and which org it serves."""
+"""The access token and what we know about it: when it expires and which org it serves; and what
+it becomes for the programs that use it, the one home of that rule: the request headers (the two
+auths, ``header``, ``exec --renew``'s header file) and the environment variables (``env``,
+``exec``).
+"""
 
 from __future__ import annotations
 
 import time
 
 from .._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import MutableMapping
 
 # RFC 6750 section 2.1: the characters a bearer token may hold (b64token: 1*( ALPHA / DIGIT /
 # "-" / "." / "_" / "~" / "+" / "/" ) *"="). Anything else (spaces, quotes, control characters)
@@ -74,3 +82,59 @@ def org_id_from_jwt(access_token: str) -> str | None:
         return None
     org = str(org)
     return org if is_org_id(org) else None
+
+
+# What a token becomes. What the token does not know (its org, the region's Central URL) is
+# removed, not left: a header or a variable of another token (a retry's refused one, another
+# profile's inherited one) never pairs with this one.
+TENANT_HEADER = "X-Axway-Tenant-Id"
+
+
+def authorization(token: Token) -> str:
+    """The ``Authorization`` header's value (RFC 6750 section 2.1)."""
+    return "Bearer " + token.access_token
+
+
+def set_request_headers(
+    headers: MutableMapping[str, str], token: Token, keep_tenant: bool = False
+) -> None:
+    """Put ``token`` on a request's ``headers``: ``Authorization``, and ``X-Axway-Tenant-Id``
+    with the token's org, removed when the token names none; ``keep_tenant``: the caller chose
+    the tenant, leave it. Set in place, not built and copied: every request of the two auths
+    passes here."""
+    headers["Authorization"] = "Bearer " + token.access_token  # authorization(), inlined
+    if keep_tenant:
+        return
+    if token.org_id is None:
+        headers.pop(TENANT_HEADER, None)
+    else:
+        headers[TENANT_HEADER] = token.org_id
+
+
+def header_lines(token: Token) -> str:
+    """The headers ``token`` makes, one a line: the form curl reads with ``-H @FILE``."""
+    headers: dict[str, str] = {}
+    set_request_headers(headers, token)
+    return "".join(f"{name}: {value}\n" for name, value in headers.items())
+
+
+def environment(token: Token, central_url: str | None) -> dict[str, str | None]:
+    """The variables a program using ``token`` gets, in the order ``env`` prints them: the token,
+    its org, the profile's Central URL (``central_url``, None when the region is unknown: one
+    inherited from elsewhere would send the token to another region), the expiry in Unix
+    seconds. None: unset."""
+    return {
+        "AMPLIFY_TOKEN": token.access_token,
+        "AMPLIFY_TENANT_ID": token.org_id,
+        "AMPLIFY_CENTRAL_URL": central_url,
+        "AMPLIFY_TOKEN_EXPIRES_AT": str(int(token.expires_at)),
+    }
+
+
+def apply(values: dict[str, str | None], target: MutableMapping[str, str]) -> None:
+    """Set each of ``values`` on ``target`` (headers, an environment); remove the None ones."""
+    for name, value in values.items():
+        if value is None:
+            target.pop(name, None)
+        else:
+            target[name] = value

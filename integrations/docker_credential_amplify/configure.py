@@ -23,7 +23,7 @@ from credhelper import (
     load_profile,
     update_settings,
 )
-from credhelper.commands import PROG, Command
+from credhelper.commands import PROG, Command, shown
 
 from . import dockerconfig
 from .assignments import (
@@ -174,8 +174,8 @@ def checked_registries(names: list[str]) -> list[str]:
             raise ConfigError(f"{exc}: expected a name like docker.repository.axway.com") from None
         if is_plain_http(name) and not is_loopback(registry):
             raise ConfigError(
-                f"refusing {name!r}: a registry's secret only travels over https (plain http "
-                "is allowed for 127.0.0.1, ::1 and localhost only)"
+                f"refusing {shown(name, 200)}: a registry's secret only travels over https "
+                "(plain http is allowed for 127.0.0.1, ::1 and localhost only)"
             )
         found.append(registry)
     return list(dict.fromkeys(found))

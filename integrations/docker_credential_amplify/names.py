@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from credhelper.commands import shown
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -34,14 +36,14 @@ def normalise(name: str) -> str:
     """The registry ``name`` stands for, as ``host[:port]`` (Docker Hub: ``docker.io``)."""
     text = name.strip()
     if not text or len(text) > _MAX or not text.isprintable() or " " in text:
-        raise BadRegistry(f"not a registry name: {_shown(text)}")
+        raise BadRegistry(f"not a registry name: {shown(text, 80)}")
     scheme, sep, rest = text.partition("://")
     if sep and scheme.lower() not in ("http", "https"):
-        raise BadRegistry(f"not a registry name: {_shown(text)} (only http(s):// URLs)")
+        raise BadRegistry(f"not a registry name: {shown(text, 80)} (only http(s):// URLs)")
     netloc = (rest if sep else text).split("/", 1)[0].split("?", 1)[0].lower()
     host, port = _split_port(netloc)
     if "@" in netloc or not _HOST.fullmatch(host) or not _valid_port(port):
-        raise BadRegistry(f"not a registry name: {_shown(text)}")
+        raise BadRegistry(f"not a registry name: {shown(text, 80)}")
     if host in _HUB_ALIASES and port is None:
         return DOCKER_HUB
     return host if port is None else f"{host}:{port}"
@@ -87,8 +89,3 @@ def _split_port(netloc: str) -> tuple[str, str | None]:
 
 def _valid_port(port: str | None) -> bool:
     return port is None or (bool(_PORT.fullmatch(port)) and 0 < int(port) < 65536)
-
-
-def _shown(text: str) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= 80 else shown[:77] + "..."

@@ -26,7 +26,7 @@ import os
 
 from credhelper import CredhelperError
 from credhelper.commands import PROG as CLI
-from credhelper.commands import ask_as, reported
+from credhelper.commands import ask_as, reported, shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def handle(action: str, stdin: BinaryIO, stdout: BinaryIO, stderr: TextIO, helpe
     step = _ACTIONS.get(action)
     try:
         if step is None:
-            raise HelperError(f"unknown action: {_shown(action)}")
+            raise HelperError(f"unknown action: {shown(action)}")
         answer, note = step(helper, stdin)
     except NotFound as exc:
         reason = exc.reason()
@@ -223,8 +223,3 @@ def _json_problem(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg} at character {exc.pos}"
     return "nested too deeply" if isinstance(exc, RecursionError) else type(exc).__name__
-
-
-def _shown(text: str) -> str:
-    shown = ascii(text)
-    return shown if len(shown) <= 60 else shown[:57] + "..."

@@ -19,7 +19,7 @@ from credhelper import (
     Token,
     get_token,
 )
-from credhelper.commands import ask_as, exit_program, reported, standard_streams
+from credhelper.commands import ask_as, exit_program, reported, shown, standard_streams
 
 from . import settings
 from .hosts import serving_profile
@@ -160,7 +160,7 @@ def _parse_argv(argv: list[str]) -> tuple[str | None, str | None, bool]:
         elif arg.startswith("--profile="):
             profile = arg.partition("=")[2]
         elif arg.startswith("-"):
-            raise ConfigError(f"unknown option {arg!r}; {USAGE.strip()}")
+            raise ConfigError(f"unknown option {shown(arg)}; {USAGE.strip()}")
         else:
             operations.append(arg)
         if profile == "":

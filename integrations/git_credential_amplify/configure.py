@@ -19,7 +19,7 @@ import subprocess
 import warnings
 
 from credhelper import ConfigError, config_lock, load_profile
-from credhelper.commands import PROG, Command
+from credhelper.commands import PROG, Command, shown
 
 from . import settings
 from .hostrule import git_urls, normalise
@@ -154,8 +154,8 @@ class SetupGit(Command):
         for k, value in entries[ours[-1] + 1 :] if ours else ():
             if k == "credential.helper" and value:
                 warnings.warn(
-                    f"credential.helper {value!r} comes after {key} in your global git config, "
-                    f"so git gives it the token too: run `{PROG} setup-git` again",
+                    f"credential.helper {shown(value, 200)} comes after {key} in your global git "
+                    f"config, so git gives it the token too: run `{PROG} setup-git` again",
                     stacklevel=2,
                 )
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from credhelper import ConfigError, host_matches, is_loopback
+from credhelper.commands import shown
 
 _LABEL = re.compile(r"[a-z0-9_*-]+\Z")
 _IPV6 = re.compile(r"\[[0-9a-f:.]+\]\Z")
@@ -30,17 +31,17 @@ def normalise(value: object) -> str:
     """The pattern ``value`` names, in the form kept (see the module's docstring); ConfigError
     saying why when it names none."""
     if not isinstance(value, str):
-        raise ConfigError(f"bad git host {value!r}: expected text such as {EXAMPLES}")
+        raise ConfigError(f"bad git host {shown(value, 200)}: expected text such as {EXAMPLES}")
     scheme, sep, rest = value.partition("://")
     scheme, rest = (scheme.lower(), rest) if sep else ("https", value)
     rest = rest[:-1] if rest.endswith("/") else rest
     why = _problem(scheme, rest)
     if why:
-        raise ConfigError(f"bad git host {value!r}: {why}")
+        raise ConfigError(f"bad git host {shown(value, 200)}: {why}")
     pattern = rest.lower()
     if scheme == "http" and not is_loopback(pattern):
         raise ConfigError(
-            f"refusing git host {value!r}: tokens only travel over https (plain http is "
+            f"refusing git host {shown(value, 200)}: tokens only travel over https (plain http is "
             "allowed for 127.0.0.1, ::1 and localhost only)"
         )
     return pattern if scheme == "https" else f"http://{pattern}"
@@ -94,7 +95,8 @@ def git_urls(pattern: str) -> list[str]:
     """The URLs of the ``credential.<url>`` sections git reads for a kept ``pattern``."""
     if pattern.endswith(":*"):
         raise ConfigError(
-            f"git host {pattern!r}: git's URL matching has no wildcard port: name the port"
+            f"git host {shown(pattern, 200)}: git's URL matching has no wildcard port: name "
+            "the port"
         )
     if "://" in pattern:
         return [pattern]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from credhelper import ConfigError, Profile
-from credhelper.commands import PROG
+from credhelper.commands import PROG, shown
 
 from .hostrule import normalise
 
@@ -68,5 +68,4 @@ def _own(profile: Profile) -> Mapping[str, object]:
 
 
 def _shown(value: object) -> str:
-    text = repr(list(value) if isinstance(value, tuple) else value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shown(list(value) if isinstance(value, tuple) else value)  # as JSON wrote it: a list

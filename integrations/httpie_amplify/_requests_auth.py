@@ -60,7 +60,7 @@ class AmplifyRequestsAuth(AuthBase):
         # A miss in requests' CaseInsensitiveDict raises and catches a KeyError (1 us, a third
         # of this auth's cost); its lower-cased store answers without. None: credhelper looks.
         store = getattr(request.headers, "_store", None)
-        has_tenant = _TENANT_KEY in store if isinstance(store, dict) else None
+        has_tenant = authorizer.tenant_key in store if isinstance(store, dict) else None
         attempt = authorizer.authorize(request.headers, has_tenant)
         # As register_hook does for one callable, without its isinstance checks on each request
         request.hooks["response"].append(partial(_after_answer, authorizer, attempt, url))
@@ -96,9 +96,6 @@ def _keep_tenant_with_token(authorizer: Authorizer, redirect: Response) -> None:
     target = urljoin(redirect.url, redirect.headers["location"])
     if authorizer.redirect_headers(sent.headers, sent.url or "", target):
         redirect.request = record
-
-
-_TENANT_KEY = "x-axway-tenant-id"
 
 
 def _ready_to_resend(request: PreparedRequest) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,13 @@ def test_delete() -> None:
     assert cache.delete(PROFILE) is True
     assert cache.delete(PROFILE) is False
     assert cache.read(PROFILE) is None
+
+
+def test_a_recorded_failure_is_shown_to_a_waiter_as_one_line() -> None:
+    # The message comes back from a file: shown by errors.shown's rule, whatever it holds.
+    before = time.time()
+    cache.record_failure(PROFILE, 3, "the login service said: no\n\x1b[2Jreally " + "x" * 3000)
+    code, message = cache.failure_since(PROFILE, before)
+    assert code == 3
+    assert message.startswith("the login service said: no\\n\\x1b[2Jreally ...")
+    assert message.isascii() and message.isprintable() and len(message) <= 2000

@@ -312,3 +312,15 @@ def test_update_settings_of_a_broken_profile_names_its_problem(two_profiles) -> 
     add_entry("bad", '{"client_id": 1}')
     with pytest.raises(ConfigError, match=r"^profile 'bad' in .*: bad client id 1: expected one line of text: fix or remove it$"):
         update_settings("bad", "git", {"a": 1})
+
+
+def test_a_stored_name_that_needs_escaping_is_shown_on_one_line(run_cli, logged_in) -> None:
+    # A config.json key may hold anything: each message shows it by errors.shown's rule.
+    add_entry("e\u0301vil\nname", '{"client_id": "c"}')
+    result = run_cli("status")
+    assert result.code == 1
+    line = "'e\\u0301vil\\nname': cannot be used: bad profile name 'e\\u0301vil\\nname': use "
+    assert [x for x in result.out.splitlines() if not x.startswith("default: ")][0].startswith(line)
+    assert result.err == (
+        f"{ERROR}profile 'e\\u0301vil\\nname' in {config.path()} cannot be used: fix or remove it\n"
+    )

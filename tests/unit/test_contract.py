@@ -28,6 +28,7 @@ def test_the_contract_names_are_pinned() -> None:
         "ask_as",
         "exit_program",
         "reported",
+        "shown",
         "standard_streams",
     ]
     for name in commands.__all__:

@@ -105,13 +105,13 @@ def test_an_opaque_token_says_what_can_be_said(run_cli, logged_in, no_network) -
 @pytest.mark.parametrize(
     ("claims", "header", "shown"),
     [
-        ({"sub": "a\x1b[31mred\nnext\x00line"}, None, "  subject:   a [31mred next line"),
-        ({"sub": "x" * 40000}, None, "  subject:   " + "x" * 200),
+        ({"sub": "a\x1b[31mred\nnext\x00line"}, None, "  subject:   a\\x1b[31mred\\nnext\\x00line"),
+        ({"sub": "x" * 40000}, None, "  subject:   " + "x" * 197 + "..."),
         ({"sub": {"nested": [1, 2]}}, None, "  subject:   a JSON object"),
         ({"sub": 12, "scope": ["a", "b"]}, None, "  subject:   12"),
-        ({"scope": "a\tb " + "c" * 5000}, None, "  scopes:    a b " + "c" * 200),
+        ({"scope": "a\tb " + "c" * 5000}, None, "  scopes:    a b " + "c" * 197 + "..."),
         ({}, {"alg": "RS256", "kid": True}, "  key id:    True (RS256)"),
-        ({}, {"alg": ["x"] * 10, "kid": "k\u2028l"}, "  key id:    k l (a JSON array)"),
+        ({}, {"alg": ["x"] * 10, "kid": "k\u2028l"}, "  key id:    k\\u2028l (a JSON array)"),
     ],
     ids=["control-characters", "huge", "object", "number", "scope-spaces", "bool-kid", "array-alg"],
 )

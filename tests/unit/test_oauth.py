@@ -54,8 +54,8 @@ def test_refused_credentials(status: int, error: str) -> None:
     with pytest.raises(CredentialsRejected) as caught:
         parse_token_response(status, body)
     assert str(caught.value) == (
-        f"the login service refused the client credentials (HTTP {status}, {error}: Invalid client "
-        "secret): check the client id and secret, then run `amplify-credhelper login` again"
+        f"the login service refused the client credentials (HTTP {status}, {error}: Invalid client"
+        "\\nsecret): check the client id and secret, then run `amplify-credhelper login` again"
     )
 
 

@@ -93,7 +93,7 @@ def test_no_revocation_offered(run_cli, logged_in, discovery) -> None:
     [
         (Fault(503), "HTTP 503"),
         (Fault(401, {"error": "invalid_client", "error_description": "Invalid\x1b[31m client"}),
-         "HTTP 401, invalid_client: Invalid [31m client"),
+         "HTTP 401, invalid_client: Invalid\\x1b[31m client"),
         (Fault(400, b"<html>\x00</html>"), "HTTP 400"),
     ],
     ids=["5xx", "refused", "not-json"],
