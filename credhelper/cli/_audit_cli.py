@@ -41,7 +41,7 @@ class Audit(Command):
         if args.json:
             print_json(io.stdout, events)
         else:
-            io.stdout.writelines(shown(event) + "\n" for event in events)
+            io.stdout.writelines(_row(event) + "\n" for event in events)
             if not events:
                 io.stdout.write(f"no events in {_audit.path()}\n")
         if unreadable:
@@ -50,7 +50,7 @@ class Audit(Command):
         return 0
 
 
-def shown(event: dict[str, object]) -> str:
+def _row(event: dict[str, object]) -> str:
     """One event as a line: local time, then the columns, each value made safe to print."""
     values = [shown_json(event.get(key), 40) or "-" for key in _COLUMNS]
     return "  ".join([_local(event.get("time")), *(f"{v:<10}" for v in values)]).rstrip()

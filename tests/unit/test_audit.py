@@ -324,7 +324,7 @@ def test_hostile_lines_are_shown_safely_or_counted(run_cli) -> None:
     result = run_cli("audit")
     assert result.code == 0
     assert result.out == (
-        " ]0;title            mint [31m forged line  ci          git         ok\n"
+        "\\x1b]0;title\\x07     mint\\x1b[31m\\nforged line  ci\\x07      git         ok\n"
         "2026-01-02 03:04:05  mint        ci          -           a JSON object\n"
     ).replace("2026-01-02 03:04:05", _local_of("2026-01-02T03:04:05Z"))
     assert result.err == (f"audit: 4 lines of {_audit.path()} could not be read as events\n")
