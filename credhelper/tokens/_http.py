@@ -31,6 +31,7 @@ import httpx
 
 from .. import _log
 from ..errors import ConfigError, LoginServiceError
+from .oauth import said
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -142,13 +143,14 @@ def _attempt(
             if response.status_code in _RETRIED_STATUS:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 return _Failure(f"HTTP {response.status_code}", retry_after)
-            _refuse_redirect(response)
+            _refuse_redirect(response, request)
             body = _read_body(response, watchdog)
             return response.status_code, body, {k.lower(): v for k, v in response.headers.items()}
     except httpx.HTTPError as exc:
         if watchdog.left() <= 0:
             return _Failure(f"no complete answer within {watchdog.seconds:g} s")
-        return _Failure(_describe(exc))
+        # The library's text may quote the answer (h11: "illegal header line: b'...'").
+        return _Failure(said(_describe(exc), request.credentials(), limit=300))
 
 
 def _read_body(response: httpx.Response, watchdog: _Watchdog) -> bytes:
@@ -180,7 +182,11 @@ def _decoder(encoding: str | None) -> Callable[[bytes, int], bytes]:
     if name == "identity":
         return lambda chunk, room: chunk
     if name not in ("gzip", "x-gzip", "deflate"):
-        raise LoginServiceError(f"the login service's answer is in an unknown encoding {name!r}")
+        # Its name is not quoted: a header is the server's text, and may echo ours.
+        raise LoginServiceError(
+            "the login service's answer is in an encoding other than gzip or deflate "
+            "(its Content-Encoding header): check the token URL"
+        )
     import zlib
 
     inflate = zlib.decompressobj(zlib.MAX_WBITS | 32)  # +32: a gzip or a zlib header
@@ -194,15 +200,14 @@ def _decoder(encoding: str | None) -> Callable[[bytes, int], bytes]:
     return decode
 
 
-def _refuse_redirect(response: httpx.Response) -> None:
+def _refuse_redirect(response: httpx.Response, request: TokenRequest) -> None:
     """A redirect is never followed: the secret goes to the token URL given and nowhere else."""
     location = response.headers.get("Location")
     if 300 <= response.status_code < 400 and location is not None:
-        shown = "".join(c if c.isprintable() else "?" for c in location[:200])
         raise LoginServiceError(
             f"the login service redirected the token request (HTTP {response.status_code}) "
-            f"to {shown!r}: redirects are not followed, so that the secret goes to the token "
-            "URL given alone; check that URL"
+            f"to {said(location, request.credentials())!r}: redirects are not followed, so "
+            "that the secret goes to the token URL given alone; check that URL"
         )
 
 
