@@ -440,3 +440,32 @@ def test_the_user_in_the_url_picks_the_profile(git_env, endpoint, server, tmp_pa
     assert done.returncode == 0, done.stderr
     assert set(server.tokens_accepted()) == {endpoint.issued[chosen]}
     assert f"profile {'ab'[chosen]!r} answers http://{server.host}" in done.stderr
+
+
+def _readme_hand_setup() -> list[list[str]]:
+    """The git config commands of README's "By hand" git setup, as argument lists."""
+    import shlex
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.partition("By hand, ")[2].partition("```sh\n")[2].partition("```")[0]
+    return [shlex.split(line)[1:] for line in block.splitlines() if line.startswith("git config")]
+
+
+def test_the_readme_hand_setup_keeps_the_token_from_a_global_store(
+    git_env, endpoint, server, tmp_path
+) -> None:
+    # A global credential.helper=store receives what git approves unless the host's own
+    # section resets the list first: the README's lines must do what setup-git does.
+    login(git_env, endpoint, "--git-host", server.url)
+    assert git(git_env, "config", "--global", "credential.helper", "store").returncode == 0
+    commands = _readme_hand_setup()
+    assert len(commands) == 2, commands
+    for args in commands:
+        args = [a.replace("https://git.example.com", server.url).replace(" P", " default")
+                for a in args]  # fmt: skip
+        assert git(git_env, *args).returncode == 0
+    done = git(git_env, "clone", "-q", server.create_repository("h.git"), str(tmp_path / "w"))
+    assert done.returncode == 0, done.stderr
+    assert server.tokens_accepted()
+    stored = Path(git_env["HOME"]) / ".git-credentials"
+    assert not stored.exists() or endpoint.issued[0] not in stored.read_text()
