@@ -90,14 +90,12 @@ class _Env(_Switched):
     help = "print export lines for AMPLIFY_TOKEN, AMPLIFY_TENANT_ID, AMPLIFY_CENTRAL_URL (eval)"
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
-        # Token and org id are checked to be shell-safe (RFC 6750 characters, digits), and the
-        # Central URL comes from our own table (_regions.SITES): no quoting.
         profile = load_profile(args.profile)
         token = _core.get_token(profile)
         # On stderr: stdout goes to `eval "$(...)"`, never to the runner, and an eval'd
         # `::add-mask::...` line would run as a command whose "not found" error shows the token.
         mask_in_ci_log(io.stderr, token.access_token)
-        io.stdout.write(f"export AMPLIFY_TOKEN={token.access_token}\n")
+        _export(io, "AMPLIFY_TOKEN", token.access_token)
         # Unset what is unknown: never leave another profile's org or region behind.
         _export(io, "AMPLIFY_TENANT_ID", token.org_id)
         _export(io, "AMPLIFY_CENTRAL_URL", profile.central_url)
@@ -105,7 +103,15 @@ class _Env(_Switched):
 
 
 def _export(io: Streams, name: str, value: str | None) -> None:
-    io.stdout.write(f"unset {name}\n" if value is None else f"export {name}={value}\n")
+    io.stdout.write(f"unset {name}\n" if value is None else f"export {name}={_quoted(value)}\n")
+
+
+def _quoted(value: str) -> str:
+    """``value`` as one shell word that ``eval`` gives back exactly. Unquoted, a token's own
+    characters (RFC 6750 §2.1 allows ``~ + / =``) are not safe: ``~`` after ``=`` in an
+    assignment is tilde-expanded (POSIX 2.6.1). Within single quotes nothing is (POSIX 2.2.2);
+    a quote itself, which no token holds, is closed, escaped and reopened."""
+    return "'" + value.replace("'", "'\\''") + "'"
 
 
 class _Status(_Switched):

@@ -34,7 +34,7 @@ def test_env_prints_the_mask_on_stderr_and_the_same_exports_on_stdout(
 ) -> None:
     token = logged_in.issued[0]
     result = run_cli("env")
-    assert result.out == f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\n"
+    assert result.out == f"export AMPLIFY_TOKEN='{token}'\nexport AMPLIFY_TENANT_ID='{ORG}'\n"
     assert result.err == f"::add-mask::{token}\n"
 
 
