@@ -16,7 +16,6 @@ could still spell part of the secret. The cost of a false alarm is a less helpfu
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
@@ -63,7 +62,7 @@ def _basic_pair(encoded: str) -> set[str]:
     """The secret inside a Basic credential (RFC 6749 §2.3.1: form-encoded, then base64)."""
     try:
         pair = base64.b64decode(encoded, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, or text that is not ASCII
         return set()
     secret = pair.partition(":")[2]
     return {pair, secret, unquote_plus(secret)}

@@ -23,7 +23,7 @@ from credhelper.profiles._validate import make_profile
 from credhelper.tokens import _echo, _http
 from credhelper.tokens.oauth import build_token_request
 
-SECRET = "s3cr+t/~=x&y%z:é long enough"  # every character an encoding changes
+SECRET = "s3cr+t/~=x&y%z:é long-ключ-🔑"  # every character an encoding changes
 
 
 def _echo_description(raw: str, authorization: str | None) -> dict:
