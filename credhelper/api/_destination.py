@@ -16,7 +16,7 @@ from ..profiles._urls import PLAIN_HTTP_RULE, is_loopback
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -83,6 +83,22 @@ class HostBinding:
                 f"refusing to send a token to {name}: not one of this auth's hosts "
                 f"({', '.join(self.hosts)})"
             )
+
+
+def refuse_proxied(url: str, proxied: Callable[[str], bool]) -> None:
+    """Raise ``HostNotAllowed`` for a plain-http ``url`` that ``proxied`` (the HTTP library's
+    own reading of the proxy variables) would send through a proxy: plain http is allowed to
+    this machine alone because the token then never leaves it, and a proxy would carry it off,
+    in clear text. The proxies a caller gives the client itself are beyond an auth's sight."""
+    if url[:5].lower() != "http:" or not proxied(url):
+        return
+    scheme, host, port = origin(url)
+    name = f"[{host}]" if ":" in host else host
+    raise HostNotAllowed(
+        f"refusing to send a token to http://{name}:{port}: the proxy variables (HTTP_PROXY, "
+        "ALL_PROXY) would send it through a proxy, in clear text; add the host to NO_PROXY, "
+        "or use https"
+    )
 
 
 def _checked_hosts(hosts: Iterable[str]) -> tuple[str, ...]:

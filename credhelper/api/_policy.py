@@ -19,12 +19,12 @@ from __future__ import annotations
 from ..profiles._select import load_profile
 from ..profiles.profile import Profile
 from ..tokens.token import TENANT_HEADER, Token, authorization, set_request_headers
-from ._destination import HostBinding, keeps_authorization, origin
+from ._destination import HostBinding, keeps_authorization, origin, refuse_proxied
 from ._holder import holder_for
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable, MutableMapping
+    from collections.abc import Callable, Iterable, MutableMapping
     from typing import Any
 
     from ._holder import TokenHolder
@@ -91,9 +91,12 @@ class Authorizer:
         holder, profile = self._hold()
         return self._apply(headers, holder.fresh() or await holder.get_async(profile))
 
-    def check_url(self, url: str) -> None:
-        """Raise ``HostNotAllowed`` unless this auth may put its token on a request to ``url``."""
+    def check_url(self, url: str, proxied: Callable[[str], bool] | None = None) -> None:
+        """Raise ``HostNotAllowed`` unless this auth may put its token on a request to ``url``;
+        ``proxied``: the HTTP library's rule for whether the environment proxies ``url``."""
         self.binding.check(url)
+        if proxied is not None:
+            refuse_proxied(url, proxied)
 
     @staticmethod
     def refused(

@@ -49,7 +49,7 @@ class AmplifyAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         authorizer = self._authorizer
-        authorizer.check_url(str(request.url))
+        authorizer.check_url(str(request.url), _environment_proxied)
         attempt = authorizer.authorize(request.headers)
         _guard(request, _TenantGuard)
         response = yield request
@@ -61,13 +61,31 @@ class AmplifyAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         authorizer = self._authorizer
-        authorizer.check_url(str(request.url))
+        authorizer.check_url(str(request.url), _environment_proxied)
         attempt = await authorizer.authorize_async(request.headers)
         _guard(request, _AsyncTenantGuard)
         response = yield request
         if _retry_due(authorizer, attempt, request, response):
             await authorizer.reauthorize_async(request.headers, attempt)
             yield request
+
+
+def _environment_proxied(url: str) -> bool:
+    """Whether a client that reads the environment (httpx's default, ``trust_env``) sends
+    ``url`` through a proxy, by httpx's own rule: its client mounts the environment's proxies
+    (``get_environment_proxies``), sorted, and the first pattern matching a URL picks its
+    transport, None meaning direct. An auth flow never sees its client, so a client built with
+    ``trust_env=False`` is judged as one that reads the environment: in doubt, no token."""
+    try:
+        from httpx._utils import URLPattern, get_environment_proxies
+    except ImportError:  # a later httpx moved them: then any proxy variable counts
+        from urllib.request import getproxies
+
+        return any(scheme != "no" for scheme in getproxies())
+    mounts = sorted(((URLPattern(k), v is not None) for k, v in get_environment_proxies().items()),
+                    key=lambda mount: mount[0])  # fmt: skip
+    target = httpx.URL(url)
+    return next((proxied for pattern, proxied in mounts if pattern.matches(target)), False)
 
 
 def _retry_due(

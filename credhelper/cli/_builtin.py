@@ -85,8 +85,6 @@ class _Env(_SwitchesOnly):
     help = "print export lines for AMPLIFY_TOKEN, AMPLIFY_TENANT_ID, AMPLIFY_CENTRAL_URL (eval)"
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
-        # Token and org id are checked to be shell-safe (RFC 6750 characters, digits), and the
-        # Central URL comes from our own table (_regions.SITES): no quoting.
         profile = load_profile(args.profile)
         token = _core.get_token(profile)
         # On stderr: stdout goes to `eval "$(...)"`, never to the runner, and an eval'd
@@ -103,7 +101,15 @@ _ENV_PRINTS = ("AMPLIFY_TOKEN", "AMPLIFY_TENANT_ID", "AMPLIFY_CENTRAL_URL")
 
 
 def _shell_line(name: str, value: str | None) -> str:
-    return f"unset {name}\n" if value is None else f"export {name}={value}\n"
+    return f"unset {name}\n" if value is None else f"export {name}={_quoted(value)}\n"
+
+
+def _quoted(value: str) -> str:
+    """``value`` as one shell word that ``eval`` gives back exactly. Unquoted, a token's own
+    characters (RFC 6750 §2.1 allows ``~ + / =``) are not safe: ``~`` after ``=`` in an
+    assignment is tilde-expanded (POSIX 2.6.1). Within single quotes nothing is (POSIX 2.2.2);
+    a quote itself, which no token holds, is closed, escaped and reopened."""
+    return "'" + value.replace("'", "'\\''") + "'"
 
 
 class _Status(_SwitchesOnly):

@@ -93,10 +93,24 @@ def _token_url_check(profile: Profile) -> Check:
             request, timeout=profile.timeout, ca_file=profile.ca_file, deadline=profile.timeout
         )
     except (ConfigError, LoginServiceError) as exc:  # ConfigError: the CA file, the proxy
-        return (FAIL, "token URL", str(exc))
+        return (FAIL, "token URL", _unechoed(str(exc), profile))
     if status in _ANSWERS_WITHOUT_CREDENTIALS:
         return (OK, "token URL", f"{url} answers (HTTP {status} to a request without credentials)")
     return (FAIL, "token URL", f"{url} answered HTTP {status}, {_WRONG_URL}")
+
+
+def _unechoed(text: str, profile: Profile) -> str:
+    """``text`` unless it holds a credential the login service knows (the probe carries
+    none, but the service issued the cached token and holds the secret)."""
+    import os
+
+    from ..tokens._echo import credential_forms
+    from ..tokens.oauth import said
+
+    token = cache.read(profile)
+    secret = os.environ.get("AMPLIFY_CLIENT_SECRET", "") if profile.from_environment else ""
+    known = credential_forms(secret, token.access_token if token else "")
+    return said(text, known, len(text))
 
 
 def _cache_check(profile: Profile) -> Check:

@@ -231,7 +231,9 @@ def mint(profile: Profile, secret: str) -> Token:
         lambda: _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file, seen=seen),
     )
     try:
-        return oauth.parse_token_response(status, body, auth_method=profile.auth_method)
+        return oauth.parse_token_response(
+            status, body, auth_method=profile.auth_method, sent=request.credentials(secret)
+        )
     except CredentialsRejected as exc:
         if profile.uses_key:  # a refused assertion may be a wrong clock's
             from ._assertion import clock_note

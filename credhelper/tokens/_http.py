@@ -31,6 +31,7 @@ import httpx
 
 from .. import _log
 from ..errors import ConfigError, LoginServiceError, shown
+from .oauth import said
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -137,13 +138,14 @@ def _attempt(
             if response.status_code in _RETRIED_STATUS:
                 retry_after = _retry_after(response.headers.get("Retry-After"))
                 return _Failure(f"HTTP {response.status_code}", retry_after)
-            _refuse_redirect(response)
+            _refuse_redirect(response, request)
             body = _read_body(response, watchdog)
             return response.status_code, body, {k.lower(): v for k, v in response.headers.items()}
     except httpx.HTTPError as exc:
         if watchdog.left() <= 0:
             return _Failure(f"no complete answer within {watchdog.seconds:g} s")
-        return _Failure(_describe(exc))
+        # The library's text may quote the answer (h11: "illegal header line: b'...'").
+        return _Failure(said(_describe(exc), request.credentials(), limit=300))
 
 
 def _read_body(response: httpx.Response, watchdog: _Watchdog) -> bytes:
@@ -175,8 +177,10 @@ def _decoder(encoding: str | None) -> Callable[[bytes, int], bytes]:
     if name == "identity":
         return lambda chunk, room: chunk
     if name not in ("gzip", "x-gzip", "deflate"):
+        # Its name is not quoted: a header is the server's text, and may echo ours.
         raise LoginServiceError(
-            f"the login service's answer is in an unknown encoding {shown(name)}"
+            "the login service's answer is in an encoding other than gzip or deflate "
+            "(its Content-Encoding header): check the token URL"
         )
     import zlib
 
@@ -191,14 +195,14 @@ def _decoder(encoding: str | None) -> Callable[[bytes, int], bytes]:
     return decode
 
 
-def _refuse_redirect(response: httpx.Response) -> None:
+def _refuse_redirect(response: httpx.Response, request: TokenRequest) -> None:
     """A redirect is never followed: the secret goes to the token URL given and nowhere else."""
     location = response.headers.get("Location")
     if 300 <= response.status_code < 400 and location is not None:
         raise LoginServiceError(
             f"the login service redirected the token request (HTTP {response.status_code}) "
-            f"to {shown(location, 200)}: redirects are not followed, so that the secret goes to "
-            "the token URL given alone; check that URL"
+            f"to {said(location, request.credentials(), quoted=True)}: redirects are not "
+            "followed, so that the secret goes to the token URL given alone; check that URL"
         )
 
 

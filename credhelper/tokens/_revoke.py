@@ -21,10 +21,11 @@ import time
 
 from ..errors import CredhelperError, LoginServiceError, shown
 from . import cache
+from ._echo import credential_forms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from ..profiles.profile import Profile
     from .token import Token
@@ -80,12 +81,15 @@ def _revoked(profile: Profile, token: Token, secret: str) -> str:
             return f"{_NO_ENDPOINT}: {_stays(token)}"
         _revoke(profile, endpoint, token, secret, ends)
     except (_NotRevoked, CredhelperError) as exc:
-        return _failed(exc, token)
+        return _failed(exc, token, credential_forms(secret, token.access_token))
     return _REVOKED
 
 
-def _failed(exc: Exception, token: Token) -> str:
-    return f"revocation failed ({_reason(exc)}): {_stays(token)}"
+def _failed(exc: Exception, token: Token, known: Collection[str] = ()) -> str:
+    # ``known``: a discovery document or a URL check quotes the server, who knows them too.
+    from .oauth import said
+
+    return f"revocation failed ({said(_reason(exc), known, 1000)}): {_stays(token)}"
 
 
 def _stays(token: Token) -> str:
@@ -151,17 +155,18 @@ def _revoke(profile: Profile, endpoint: str, token: Token, secret: str, ends: fl
     status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file,
                               deadline=_left(ends), attempts=1)  # fmt: skip
     if status != 200:  # RFC 7009 §2.2: 200 for a token revoked and for one unknown alike
-        raise _NotRevoked(f"HTTP {status}{_error_of(body)}")
+        raise _NotRevoked(f"HTTP {status}{_error_of(body, request.credentials(secret))}")
 
 
-def _error_of(body: bytes) -> str:
-    """``, error: description`` of an RFC 6749 §5.2 error answer, shown safely; or nothing."""
-    from .oauth import json_object, shown_json
+def _error_of(body: bytes, sent: Collection[str] = ()) -> str:
+    """``, error: description`` of an RFC 6749 §5.2 error answer, shown safely (never with
+    a credential of ``sent`` in it); or nothing."""
+    from .oauth import json_object, said
 
     answer = json_object(body) or {}
-    said = ": ".join(filter(None, (shown_json(answer.get("error"), 60),
-                                   shown_json(answer.get("error_description"), 120))))  # fmt: skip
-    return f", {said}" if said else ""
+    words = ": ".join(filter(None, (said(answer.get("error"), sent, 60),
+                                    said(answer.get("error_description"), sent, 120))))  # fmt: skip
+    return f", {words}" if words else ""
 
 
 def _required_object(body: bytes, what: str) -> dict[str, object]:

@@ -17,7 +17,7 @@ from .token import MAX_LIFETIME, Token, is_bearer_token, org_id_from_jwt
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Collection
 
     from ..profiles.profile import Profile
 
@@ -41,6 +41,13 @@ class TokenRequest(Record):
     url: str
     form: tuple[tuple[str, str], ...]
     headers: tuple[tuple[str, str], ...]
+
+    def credentials(self, *more: str) -> frozenset[str]:
+        """The credentials this request carries, plus ``more``, in each form an answer may
+        echo them in: what ``said`` keeps out of messages."""
+        from ._echo import sent_credentials
+
+        return sent_credentials(self.form, self.headers, *more)
 
 
 def build_token_request(profile: Profile, secret: str, now: float | None = None) -> TokenRequest:
@@ -105,15 +112,22 @@ def _basic_credentials(client_id: str, secret: str) -> str:
 
 
 def parse_token_response(
-    status: int, body: bytes, now: float | None = None, auth_method: str = "basic"
+    status: int,
+    body: bytes,
+    now: float | None = None,
+    auth_method: str = "basic",
+    sent: Collection[str] = (),
 ) -> Token:
-    """The token in a token endpoint's answer, or the error that explains why there is none."""
+    """The token in a token endpoint's answer, or the error that explains why there is none.
+    ``sent``: the credentials the request carried (``_echo.sent_credentials``), which no
+    message quoting the answer may hold."""
     answer = json_object(body)
     if status != 200:
-        raise _error_for(status, answer, _CHECK.get(auth_method, "the client id and secret"))
+        check = _CHECK.get(auth_method, "the client id and secret")
+        raise _error_for(status, answer, check, sent)
     if answer is None:
         raise LoginServiceError("the login service answered 200 with something that is not JSON")
-    return _token_from(answer, time.time() if now is None else now)
+    return _token_from(answer, time.time() if now is None else now, sent)
 
 
 def json_object(body: bytes) -> dict[str, object] | None:
@@ -125,19 +139,21 @@ def json_object(body: bytes) -> dict[str, object] | None:
     return value if isinstance(value, dict) else None
 
 
-def _error_for(status: int, answer: dict[str, object] | None, check: str) -> Exception:
-    error = shown_json((answer or {}).get("error"))
-    detail = shown_json((answer or {}).get("error_description"))
-    said = f"{error}: {detail}" if error and detail else error or detail or "no details"
-    if status == 401 or (status == 400 and error in _REFUSALS):
+def _error_for(
+    status: int, answer: dict[str, object] | None, check: str, sent: Collection[str] = ()
+) -> Exception:
+    code = (answer or {}).get("error")
+    error, detail = said(code, sent), said((answer or {}).get("error_description"), sent)
+    words = f"{error}: {detail}" if error and detail else error or detail or "no details"
+    if status == 401 or (status == 400 and code in _REFUSALS):
         return CredentialsRejected(
-            f"the login service refused the client credentials (HTTP {status}, {said}): check "
+            f"the login service refused the client credentials (HTTP {status}, {words}): check "
             f"{check}, then run `amplify-credhelper login` again"
         )
-    return LoginServiceError(f"the login service answered HTTP {status} ({said})")
+    return LoginServiceError(f"the login service answered HTTP {status} ({words})")
 
 
-def _token_from(answer: dict[str, object], now: float) -> Token:
+def _token_from(answer: dict[str, object], now: float, sent: Collection[str] = ()) -> Token:
     access_token = answer.get("access_token")
     if not is_bearer_token(access_token):
         raise LoginServiceError(
@@ -148,7 +164,7 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         # RFC 6749 §7.1: the type is case-insensitive; Axway's own example says "bearer".
         raise LoginServiceError(
-            f"the login service issued a {shown_json(token_type, quoted=True)} token, not a "
+            f"the login service issued a {said(token_type, sent, quoted=True)} token, not a "
             "bearer token"
         )
     lifetime = answer.get("expires_in")
@@ -159,7 +175,7 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
     ):
         raise LoginServiceError(
             "the login service's answer has no usable expires_in "
-            f"({shown_json(lifetime, quoted=True)})"
+            f"({said(lifetime, sent, quoted=True)})"
         )
     assert isinstance(access_token, str)
     return Token(
@@ -168,6 +184,18 @@ def _token_from(answer: dict[str, object], now: float) -> Token:
         issued_at=now,
         org_id=org_id_from_jwt(access_token),
     )
+
+
+def said(value: object, sent: Collection[str], limit: int = 200, *, quoted: bool = False) -> str:
+    """A server's words (``value``) for a one-line message, by ``shown_json``'s rule, and a
+    note instead when they echo a credential of ``sent`` (see ``_echo``). A little beyond
+    ``limit`` is checked too, so that a credential cut at the limit is caught by the run that
+    crosses it."""
+    from . import _echo  # loaded only when a message quotes a server
+
+    if isinstance(value, str) and _echo.echoes(value[: limit + _echo.RUN], sent):
+        return _echo.NOT_SHOWN
+    return shown_json(value, limit, quoted=quoted)
 
 
 def shown_json(value: object, limit: int = 200, *, quoted: bool = False) -> str:

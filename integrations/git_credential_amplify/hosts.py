@@ -35,7 +35,7 @@ def serving_profile(request: Request, name: str | None) -> Choice:
     if request.protocol == "http":
         from .proxies import proxy_for  # plain http only: https never runs git config for it
 
-        proxy = proxy_for(request.host or "")
+        proxy = proxy_for(request.host or "", request.path, request.username)
         if proxy is not None:
             return Choice(None, f"not answering for {url}: {proxy} would send it through a "
                                 "proxy, and the token in clear text with it; add the host to "

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # Our own bound: git's attributes are short, so a longer line is not git talking to us.
 MAX_LINE = 65535
 # The attributes we use; git-credential(1): "Unrecognised attributes are silently discarded."
-_KEPT = ("protocol", "host", "username", "password", "credential")
+_KEPT = ("protocol", "host", "path", "username", "password", "credential")
 # git aborts on a value with LF or NUL (CVE-2020-5260), and with CR since the CVE-2024-52006 fix.
 _FORBIDDEN = ("\n", "\r", "\0")
 
@@ -33,6 +33,7 @@ class Request:
         self,
         protocol: str | None = None,
         host: str | None = None,
+        path: str | None = None,
         username: str | None = None,
         password: str | None = None,
         credential: str | None = None,
@@ -40,6 +41,7 @@ class Request:
         wwwauth: tuple[str, ...] = (),
     ) -> None:
         self.protocol, self.host, self.capabilities = protocol, host, capabilities
+        self.path = path  # only with credential.useHttpPath: which proxy rule applies
         self.password, self.credential = password, credential
         self.username = username  # from the URL (https://bot@host/) or credential.<url>.username
         self.wwwauth = wwwauth  # the server's WWW-Authenticate values (git 2.41+)

@@ -56,7 +56,7 @@ class AmplifyRequestsAuth(AuthBase):
 
             authorizer = self._authorizer = Authorizer(self.profile, self.hosts)
         url = request.url or ""
-        authorizer.check_url(url)
+        authorizer.check_url(url, _environment_proxied)
         # A miss in requests' CaseInsensitiveDict raises and catches a KeyError (1 us, a third
         # of this auth's cost); its lower-cased store answers without. None: credhelper looks.
         store = getattr(request.headers, "_store", None)
@@ -65,6 +65,16 @@ class AmplifyRequestsAuth(AuthBase):
         # As register_hook does for one callable, without its isinstance checks on each request
         request.hooks["response"].append(partial(_after_answer, authorizer, attempt, url))
         return request
+
+
+def _environment_proxied(url: str) -> bool:
+    """Whether requests would send ``url`` through a proxy of the environment, by its own rule
+    (``Session.merge_environment_settings``, then ``select_proxy``). An auth runs before the
+    session merges any proxy, and never sees ``proxies=``, ``session.proxies`` or HTTPie's
+    ``--proxy``: those are beyond its sight (README, "Where a token goes")."""
+    from requests.utils import get_environ_proxies, select_proxy
+
+    return select_proxy(url, get_environ_proxies(url)) is not None
 
 
 def _after_answer(

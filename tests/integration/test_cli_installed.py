@@ -35,7 +35,7 @@ def test_round_trip_login_token_header_env_status_logout(amplify, endpoint, home
     assert amplify("token").stdout == token + "\n"
     assert amplify("header").stdout == f"Authorization: Bearer {token}\nX-Axway-Tenant-Id: {ORG}\n"
     assert (
-        amplify("env").stdout == f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\n"
+        amplify("env").stdout == f"export AMPLIFY_TOKEN='{token}'\nexport AMPLIFY_TENANT_ID='{ORG}'\n"
         "unset AMPLIFY_CENTRAL_URL\n"  # a loopback base URL: no known region
     )
     assert "token valid for 29 min" in amplify("status").stdout

@@ -3,6 +3,7 @@ from a token-protected git server on loopback, including the erase-then-renew pa
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -370,8 +371,10 @@ def test_verbose_says_when_no_profile_lists_the_host(git_env, endpoint, server, 
 
 def proxied_clone(env, server, tmp_path, *config: str) -> tuple[subprocess.CompletedProcess[str], RecordingProxy]:
     url = server.create_repository("p.git")
+    if any("bot@" in arg for arg in config):  # a proxy for a user: clone as that user
+        url = url.replace("http://", "http://bot@")
     with RecordingProxy() as proxy:
-        settings = [arg.replace("PROXY", proxy.url) for arg in config]
+        settings = [arg.replace("PROXY", proxy.url).replace("SERVER", server.host) for arg in config]
         env = {k: v.replace("PROXY", proxy.url) for k, v in env.items()}
         done = git(env, *settings, "-c", "credential.helper=amplify --profile default --verbose",
                    "clone", "-q", url, str(tmp_path / "w"))  # fmt: skip
@@ -385,6 +388,16 @@ def proxied_clone(env, server, tmp_path, *config: str) -> tuple[subprocess.Compl
         ({"ALL_PROXY": "PROXY"}, (), "ALL_PROXY"),
         ({}, ("-c", "http.proxy=PROXY"), "http.proxy"),
         ({"no_proxy": "example.com"}, ("-c", "http.proxy=PROXY"), "http.proxy"),
+        # no_proxy set, even empty, wins over NO_PROXY in git (issue 19's hostile round)
+        ({"http_proxy": "PROXY", "no_proxy": "", "NO_PROXY": "127.0.0.1"}, (), "http_proxy"),
+        # an address is no name: ".1" or "0.0.1" does not cover 127.0.0.1
+        ({"http_proxy": "PROXY", "no_proxy": ".1"}, (), "http_proxy"),
+        ({"http_proxy": "PROXY", "no_proxy": "0.0.1"}, (), "http_proxy"),
+        # a proxy for the repository's path or user (git sends neither by default)
+        ({}, ("-c", "http.http://SERVER/p.git.proxy=PROXY"), "http.<url>.proxy"),
+        ({}, ("-c", "http.http://bot@SERVER.proxy=PROXY"), "http.proxy"),  # git sends the user
+        ({}, ("-c", "credential.useHttpPath=true", "-c", "http.http://SERVER/p.git.proxy=PROXY"),
+         "http.proxy"),
     ],
 )
 def test_no_token_for_plain_http_that_a_proxy_carries(
@@ -396,18 +409,22 @@ def test_no_token_for_plain_http_that_a_proxy_carries(
     assert done.returncode != 0
     assert proxy.seen, "git did not go through the proxy: the test proves nothing"
     assert not proxy.received(endpoint.issued[0])
-    assert not any(h.lower().startswith("authorization") for h in proxy.headers)
+    # git itself tries a user in the URL with an empty password: that is no token of ours.
+    empty = "Authorization: Basic " + base64.b64encode(b"bot:").decode()
+    assert not any(h.lower().startswith("authorization") and h != empty for h in proxy.headers)
     assert f"{named} would send it through a proxy" in done.stderr
     assert server.tokens_accepted() == []
 
 
-@pytest.mark.parametrize("config", [(), ("-c", "http.proxy=PROXY")])
+@pytest.mark.parametrize("no_proxy", ["127.0.0.1", "127.0.0.0/8"])
+@pytest.mark.parametrize("config", [(), ("-c", "http.proxy=PROXY"),
+                                    ("-c", "http.http://SERVER/other.git.proxy=")])  # fmt: skip
 def test_no_proxy_for_the_host_lets_the_token_through_directly(
-    git_env, endpoint, server, tmp_path, config
+    git_env, endpoint, server, tmp_path, config, no_proxy
 ) -> None:
     login(git_env, endpoint)
     env = {**{k: v for k, v in git_env.items() if "proxy" not in k.lower()},
-           "http_proxy": "PROXY", "no_proxy": "127.0.0.1"}  # fmt: skip
+           "http_proxy": "PROXY", "no_proxy": no_proxy}  # fmt: skip
     done, proxy = proxied_clone(env, server, tmp_path, *config)
     assert done.returncode == 0, done.stderr
     assert proxy.seen == [] and server.tokens_accepted() == [endpoint.issued[0]] * len(server.tokens_accepted())
@@ -423,3 +440,32 @@ def test_the_user_in_the_url_picks_the_profile(git_env, endpoint, server, tmp_pa
     assert done.returncode == 0, done.stderr
     assert set(server.tokens_accepted()) == {endpoint.issued[chosen]}
     assert f"profile {'ab'[chosen]!r} answers http://{server.host}" in done.stderr
+
+
+def _readme_hand_setup() -> list[list[str]]:
+    """The git config commands of README's "By hand" git setup, as argument lists."""
+    import shlex
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    block = readme.partition("By hand, ")[2].partition("```sh\n")[2].partition("```")[0]
+    return [shlex.split(line)[1:] for line in block.splitlines() if line.startswith("git config")]
+
+
+def test_the_readme_hand_setup_keeps_the_token_from_a_global_store(
+    git_env, endpoint, server, tmp_path
+) -> None:
+    # A global credential.helper=store receives what git approves unless the host's own
+    # section resets the list first: the README's lines must do what setup-git does.
+    login(git_env, endpoint, "--git-host", server.url)
+    assert git(git_env, "config", "--global", "credential.helper", "store").returncode == 0
+    commands = _readme_hand_setup()
+    assert len(commands) == 2, commands
+    for args in commands:
+        args = [a.replace("https://git.example.com", server.url).replace(" P", " default")
+                for a in args]  # fmt: skip
+        assert git(git_env, *args).returncode == 0
+    done = git(git_env, "clone", "-q", server.create_repository("h.git"), str(tmp_path / "w"))
+    assert done.returncode == 0, done.stderr
+    assert server.tokens_accepted()
+    stored = Path(git_env["HOME"]) / ".git-credentials"
+    assert not stored.exists() or endpoint.issued[0] not in stored.read_text()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import console_script
 from support.api_server import ApiServer
+from support.proxy import RecordingProxy
 from support.secret_service import run_secret_service
 
 pytestmark = pytest.mark.integration
@@ -219,3 +220,14 @@ def test_httpie_cli_plugins_install(tmp_path, env, login, api, endpoint, home) -
     assert json.loads(result.stdout)["tenant"] == ORG
     assert api.seen[0]["headers"]["authorization"] == f"Bearer {endpoint.issued[1]}"
     assert endpoint.token_requests == 2  # login's token, then the plugin's own
+
+
+def test_a_proxy_from_the_environment_gets_no_plain_http_token(env, login, api, endpoint) -> None:
+    # HTTPie merges the proxy variables into requests' send: the auth refuses first.
+    login()
+    with RecordingProxy() as proxy:
+        result = http({**env, "HTTP_PROXY": proxy.url}, "--auth-type=amplify", api.url + PATH)
+    assert result.returncode != 0 and proxy.seen == [] and api.seen == []
+    assert result.stderr.strip().startswith("http: error: HostNotAllowed: refusing to send")
+    assert "\n" not in result.stderr.strip() and "through a proxy" in result.stderr
+    assert endpoint.issued[0] not in result.stderr + result.stdout

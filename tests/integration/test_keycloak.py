@@ -58,7 +58,7 @@ def test_every_output_carries_keycloaks_token_and_org(
         f"Authorization: Bearer {token}\nX-Axway-Tenant-Id: {ORG}\n"
     )
     assert amplify(subprocess_env, "env").stdout == (
-        f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\nunset AMPLIFY_CENTRAL_URL\n"
+        f"export AMPLIFY_TOKEN='{token}'\nexport AMPLIFY_TENANT_ID='{ORG}'\nunset AMPLIFY_CENTRAL_URL\n"
     )
     again = json.loads(amplify(subprocess_env, "token", "--json").stdout)
     assert (again["auth"]["tokens"]["access_token"], again["org"]["id"]) == (token, ORG_ID)

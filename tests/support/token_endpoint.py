@@ -48,7 +48,9 @@ def make_jwt(claims: dict) -> str:
 
 
 class Fault:
-    """One scripted answer: a status, a raw body, headers, and a delay before answering."""
+    """One scripted answer: a status, a raw body, headers, and a delay before answering.
+    A callable body is called with the request's raw body and Authorization header (an
+    endpoint that echoes what it got) and returns the answer's JSON object."""
 
     def __init__(self, status=200, body=None, headers=None, delay=0.0, close=False):
         self.status, self.body, self.headers = status, body, headers or {}
@@ -236,8 +238,11 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, b'{"error":"not found"}', {})
             return self._scripted(fault)
 
-        def _scripted(self, fault: Fault) -> None:
+        def _scripted(self, fault: Fault, raw: str = "") -> None:
             time.sleep(fault.delay)
+            if callable(fault.body):
+                echoed = fault.body(raw, self.headers.get("Authorization"))
+                return self._send(fault.status, json.dumps(echoed).encode(), fault.headers)
             if fault.close:
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -267,7 +272,7 @@ def _handler_for(endpoint: TokenEndpoint) -> type[BaseHTTPRequestHandler]:
                         "fault": True,
                     }
                 )
-                return self._scripted(fault)
+                return self._scripted(fault, raw)
             auth = self.headers.get("Authorization")
             if self.path == REVOKE_PATH:
                 status, answer = endpoint.revoke(form, auth)

@@ -241,7 +241,8 @@ class _Raw(httpx.SyncByteStream):
 @pytest.mark.parametrize(
     ("encoding", "body", "message"),
     [
-        ("br", b"\x1b\x00", "the login service's answer is in an unknown encoding 'br'"),
+        ("br", b"\x1b\x00", "the login service's answer is in an encoding other than gzip or "
+         r"deflate \(its Content-Encoding header\): check the token URL"),
         ("gzip", b"\x1f\x8bnot gzip at all", "the login service's gzip answer is corrupt"),
     ],
 )

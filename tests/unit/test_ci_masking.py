@@ -35,7 +35,7 @@ def test_env_prints_the_mask_on_stderr_and_the_same_exports_on_stdout(
     token = logged_in.issued[0]
     result = run_cli("env")
     assert result.out == (  # a loopback base URL: no region, so no Central URL
-        f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\nunset AMPLIFY_CENTRAL_URL\n"
+        f"export AMPLIFY_TOKEN='{token}'\nexport AMPLIFY_TENANT_ID='{ORG}'\nunset AMPLIFY_CENTRAL_URL\n"
     )
     assert result.err == f"::add-mask::{token}\n"
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 
 import pytest
-from conftest import login_argv
+from conftest import console_script, login_argv
+from support.token_endpoint import Fault
 
 from credhelper.profiles import config
 
@@ -89,7 +93,7 @@ def test_header_and_env_lines(run_cli, logged_in) -> None:
     token = logged_in.issued[0]
     assert run_cli("header").out == f"Authorization: Bearer {token}\nX-Axway-Tenant-Id: {ORG}\n"
     assert run_cli("env").out == (
-        f"export AMPLIFY_TOKEN={token}\nexport AMPLIFY_TENANT_ID={ORG}\nunset AMPLIFY_CENTRAL_URL\n"
+        f"export AMPLIFY_TOKEN='{token}'\nexport AMPLIFY_TENANT_ID='{ORG}'\nunset AMPLIFY_CENTRAL_URL\n"
     )
 
 
@@ -98,7 +102,7 @@ def test_env_unsets_the_tenant_when_the_org_is_unknown(run_cli, logged_in) -> No
     run_cli("token", "--refresh")
     assert (
         run_cli("env").out
-        == f"export AMPLIFY_TOKEN={logged_in.issued[1]}\nunset AMPLIFY_TENANT_ID\n"
+        == f"export AMPLIFY_TOKEN='{logged_in.issued[1]}'\nunset AMPLIFY_TENANT_ID\n"
         "unset AMPLIFY_CENTRAL_URL\n"
     )
     assert run_cli("header").out == f"Authorization: Bearer {logged_in.issued[1]}\n"
@@ -272,3 +276,22 @@ def test_logout_of_the_ci_profile_revokes_and_forgets_its_cached_token(
 def test_no_command_prints_the_help_and_exits_1(run_cli) -> None:
     result = run_cli()
     assert result.code == 1 and result.out.startswith("usage: amplify-credhelper [-h] [--version] COMMAND ...")
+
+
+@pytest.mark.parametrize("token", ["~root/x", "~/.ssh", "~+/a", "~-", "a+b/c==", "x~y=", "~"])
+def test_env_evaluated_by_bash_gives_back_the_token_exactly(
+    endpoint, subprocess_env, token
+) -> None:
+    # RFC 6750 §2.1's alphabet holds ~ + / =: unquoted, bash expands `~` after `=`.
+    bash = shutil.which("bash")
+    assert bash is not None
+    endpoint.faults.append(Fault(200, {"access_token": token, "token_type": "bearer",
+                                       "expires_in": 1800}))  # fmt: skip
+    env = {**subprocess_env, "AMPLIFY_CLIENT_ID": "test-client",
+           "AMPLIFY_CLIENT_SECRET": "test-secret", "AMPLIFY_BASE_URL": endpoint.base_url,
+           "PATH": os.path.dirname(console_script("amplify-credhelper")) + os.pathsep
+           + subprocess_env.get("PATH", "/usr/bin:/bin")}  # fmt: skip
+    script = 'eval "$(amplify-credhelper env)"; printf %s "$AMPLIFY_TOKEN"'
+    done = subprocess.run([bash, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, token), done.stderr

@@ -287,16 +287,65 @@ def test_a_proxy_variable_stops_the_plain_http_answer(logged_in, monkeypatch, va
         ("*", "localhost:1", True),
         (".localhost", "localhost:1", True),
         ("::1", "[::1]:9", True),
-        ("[::1]", "[::1]:9", True),
+        ("[::1]", "[::1]:9", False),  # measured: curl 7.88 does not strip the brackets
         ("localhost", "127.0.0.1:8080", False),
         ("127.0.0.10", "127.0.0.1:8080", False),
         ("", "127.0.0.1:8080", False),
+        # An address is matched whole, or by an IPv4 network; never as a name's suffix.
+        (".1", "127.0.0.1:8080", False),
+        ("0.0.1", "127.0.0.1:8080", False),
+        ("*.0.0.1", "127.0.0.1:8080", False),
+        ("127.0.0.1.", "127.0.0.1:8080", False),
+        ("127.0.0.0/8", "127.0.0.1:8080", True),
+        ("127.0.0.2/31", "127.0.0.1:8080", False),
+        ("10.0.0.0/0", "127.0.0.1:8080", False),  # curl: "/0" is not every address
+        ("127.0.0.1/33", "127.0.0.1:8080", False),
+        ("::/0", "[::1]:9", False),
+        ("::1/128", "[::1]:9", False),  # measured: curl 7.88 matches no IPv6 network
+        ("1", "localhost:1", False),
     ],
 )
 def test_no_proxy_lets_the_answer_through(monkeypatch, no_proxy, host, bypassed) -> None:
     monkeypatch.setenv("http_proxy", "http://127.0.0.1:3128")
+    monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.setenv("NO_PROXY", no_proxy)
     assert (proxy_for(host) is None) is bypassed
+
+
+@pytest.mark.parametrize(("lower", "bypassed"), [(None, True), ("", False), ("example.com", False)])
+def test_no_proxy_set_even_empty_wins_over_upper_case(monkeypatch, lower, bypassed) -> None:
+    # git reads NO_PROXY, then no_proxy over it when set at all (measured with git 2.39).
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    if lower is None:
+        monkeypatch.delenv("no_proxy", raising=False)
+    else:
+        monkeypatch.setenv("no_proxy", lower)
+    assert (proxy_for("127.0.0.1:8080") is None) is bypassed
+
+
+@pytest.mark.parametrize(
+    ("section", "path", "username", "proxied"),
+    [
+        ("http://127.0.0.1:8080/repo.git", None, None, True),  # no path from git: in doubt
+        ("http://bot@127.0.0.1:8080", None, None, True),
+        ("http://127.0.0.1:8080/repo.git", "repo.git", None, True),
+        ("http://127.0.0.1:8080/repo.git", "other.git", None, False),  # useHttpPath: exact
+        ("http://bot@127.0.0.1:8080", "r.git", "bot", True),
+        ("http://bot@127.0.0.1:8080", "r.git", "other", False),
+        ("http://*.0.0.1:8080/x", None, None, True),
+        ("http://127.0.0.1:9/x", None, None, False),  # another port
+        ("https://127.0.0.1:8080/x", None, None, False),  # another scheme
+        ("http://127.0.0.2:8080/x", None, None, False),
+    ],
+)
+def test_a_proxy_for_a_path_or_a_user_counts(
+    monkeypatch, home, section, path, username, proxied
+) -> None:
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    (home / "gitconfig").write_text(f'[http "{section}"]\n\tproxy = http://p:1\n')
+    found = proxy_for("127.0.0.1:8080", path, username)
+    assert (found is not None) is proxied, found
 
 
 def test_git_config_http_proxy_counts(monkeypatch, home) -> None:

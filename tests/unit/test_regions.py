@@ -205,8 +205,8 @@ def test_env_exports_the_central_url(run_cli, endpoint, memory_keyring) -> None:
     assert run_cli(*login_argv(endpoint, "--region", "EU2"), stdin="test-secret\n").code == 0
     lines = run_cli("env").out.splitlines()
     assert lines[1:] == [
-        "export AMPLIFY_TENANT_ID=652605300303530",
-        "export AMPLIFY_CENTRAL_URL=https://engage.eu-fr.axway.com",
+        "export AMPLIFY_TENANT_ID='652605300303530'",
+        "export AMPLIFY_CENTRAL_URL='https://engage.eu-fr.axway.com'",
     ]
 
 

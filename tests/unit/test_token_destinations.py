@@ -16,6 +16,7 @@ import pytest
 import requests
 from httpie_amplify import AmplifyRequestsAuth
 from support.api_server import ApiServer
+from support.proxy import RecordingProxy
 
 from credhelper import AmplifyAuth, ConfigError, HostNotAllowed, load_profile
 from credhelper.tokens import cache
@@ -269,3 +270,35 @@ def test_hosts_that_can_never_match_are_refused(hosts, logged_in) -> None:
     with requests.Session() as session, pytest.raises(ConfigError, match="hosts"):
         session.mount("https://", _NothingSent())
         session.get("https://api.example.com/", auth=AmplifyRequestsAuth(hosts=hosts))
+
+
+# plain http to this machine through a proxy of the environment: the token would leave it
+
+
+@pytest.mark.parametrize("kind", CLIENTS)
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
+def test_a_proxy_from_the_environment_gets_no_plain_http_token(
+    kind, variable, api, logged_in, monkeypatch
+) -> None:
+    with RecordingProxy() as proxy:
+        monkeypatch.setenv(variable, proxy.url)
+        with pytest.raises(HostNotAllowed) as failure:
+            send(kind, "GET", api.url + "/x")
+    assert proxy.seen == [] and api.seen == []
+    assert str(failure.value) == (
+        f"refusing to send a token to {api.url}: the proxy variables (HTTP_PROXY, ALL_PROXY) "
+        "would send it through a proxy, in clear text; add the host to NO_PROXY, or use https"
+    )
+    assert logged_in.issued[0] not in repr(failure.value)
+
+
+@pytest.mark.parametrize("kind", CLIENTS)
+@pytest.mark.parametrize("no_proxy", ["127.0.0.1", "localhost,127.0.0.1", "*"])
+def test_no_proxy_for_this_machine_lets_the_token_through_directly(
+    kind, no_proxy, api, logged_in, monkeypatch
+) -> None:
+    with RecordingProxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+        assert send(kind, "GET", api.url + "/x")[0] == 200
+    assert proxy.seen == [] and [a[2] for a in arrivals(api)] == [logged_in.issued[0]]
