@@ -49,7 +49,7 @@ class AmplifyAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> Generator[httpx.Request, httpx.Response, None]:
         authorizer = self._authorizer
-        authorizer.check_url(str(request.url), _environment_proxied)
+        authorizer.check_url(str(request.url), _httpx_would_proxy)
         attempt = authorizer.authorize(request.headers)
         _guard(request, _TenantGuard)
         response = yield request
@@ -61,7 +61,7 @@ class AmplifyAuth(httpx.Auth):
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         authorizer = self._authorizer
-        authorizer.check_url(str(request.url), _environment_proxied)
+        authorizer.check_url(str(request.url), _httpx_would_proxy)
         attempt = await authorizer.authorize_async(request.headers)
         _guard(request, _AsyncTenantGuard)
         response = yield request
@@ -70,7 +70,7 @@ class AmplifyAuth(httpx.Auth):
             yield request
 
 
-def _environment_proxied(url: str) -> bool:
+def _httpx_would_proxy(url: str) -> bool:
     """Whether a client that reads the environment (httpx's default, ``trust_env``) sends
     ``url`` through a proxy, by httpx's own rule: its client mounts the environment's proxies
     (``get_environment_proxies``), sorted, and the first pattern matching a URL picks its

@@ -87,9 +87,16 @@ def _revoked(profile: Profile, token: Token, secret: str) -> str:
 
 def _failed(exc: Exception, token: Token, known: Collection[str] = ()) -> str:
     # ``known``: a discovery document or a URL check quotes the server, who knows them too.
-    from .oauth import said
+    # The reason is our own message, its quotes already shown safely: shown again only if it
+    # is not one printable line, so that an escape is never escaped twice.
+    from . import _echo
 
-    return f"revocation failed ({said(_reason(exc), known, 1000)}): {_stays(token)}"
+    reason = _reason(exc)
+    if _echo.echoes(reason, known):
+        reason = _echo.NOT_SHOWN
+    elif not (reason.isascii() and reason.isprintable()):
+        reason = shown(reason, 1000, quoted=False)
+    return f"revocation failed ({reason}): {_stays(token)}"
 
 
 def _stays(token: Token) -> str:
@@ -127,7 +134,7 @@ def _checked(endpoint: str, token_url: str) -> str:
     from ..profiles._urls import check_url
 
     check_url(endpoint, "revocation endpoint", query=True)  # RFC 7009 §2: a query is allowed
-    theirs, ours = _origin(urlsplit(endpoint)), _origin(urlsplit(token_url))
+    theirs, ours = _origin_parts(urlsplit(endpoint)), _origin_parts(urlsplit(token_url))
     if theirs != ours:
         raise _NotRevoked(
             f"the revocation endpoint is on {_shown_origin(theirs)}, not on the token URL's "
@@ -136,7 +143,7 @@ def _checked(endpoint: str, token_url: str) -> str:
     return endpoint
 
 
-def _origin(parts: object) -> tuple[str, str, int]:
+def _origin_parts(parts: object) -> tuple[str, str, int]:
     scheme, host, port = parts.scheme, parts.hostname or "", parts.port  # type: ignore[attr-defined]
     return scheme, host.lower(), port or (443 if scheme == "https" else 80)
 

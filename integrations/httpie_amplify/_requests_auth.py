@@ -56,7 +56,7 @@ class AmplifyRequestsAuth(AuthBase):
 
             authorizer = self._authorizer = Authorizer(self.profile, self.hosts)
         url = request.url or ""
-        authorizer.check_url(url, _environment_proxied)
+        authorizer.check_url(url, _requests_would_proxy)
         # A miss in requests' CaseInsensitiveDict raises and catches a KeyError (1 us, a third
         # of this auth's cost); its lower-cased store answers without. None: credhelper looks.
         store = getattr(request.headers, "_store", None)
@@ -67,7 +67,7 @@ class AmplifyRequestsAuth(AuthBase):
         return request
 
 
-def _environment_proxied(url: str) -> bool:
+def _requests_would_proxy(url: str) -> bool:
     """Whether requests would send ``url`` through a proxy of the environment, by its own rule
     (``Session.merge_environment_settings``, then ``select_proxy``). An auth runs before the
     session merges any proxy, and never sees ``proxies=``, ``session.proxies`` or HTTPie's
