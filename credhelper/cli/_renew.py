@@ -139,16 +139,19 @@ def run_renewing(
 ) -> int:
     """Run ``argv`` as our child with ``environ`` and the token files; CMD's exit status.
     Raises OSError when CMD cannot be started (the files are gone by then)."""
-    files = TokenFiles.create()
-    try:
-        files.write(token)
-        renewer = Renewer(profile, token, files, err)
-        with _Forwarding() as forwarding:
+    # Signals are caught before the files exist: none may end us while they are on disk.
+    with _Forwarding() as forwarding:
+        files = TokenFiles.create()
+        try:
+            files.write(token)
+            renewer = Renewer(profile, token, files, err)
+            if forwarding.pending:  # one came before CMD started: end as it would have ended us
+                return 128 + forwarding.pending[0]
             child = subprocess.Popen(argv, env={**environ, **files.environment()})  # noqa: S603
             forwarding.to(child.pid)
             return _exit_status(_supervise(child, renewer))
-    finally:
-        files.remove()
+        finally:
+            files.remove()
 
 
 def _supervise(child: subprocess.Popen[bytes], renewer: Renewer) -> int:
@@ -184,6 +187,11 @@ class _Forwarding:
     def __exit__(self, *exc_info: object) -> None:
         for number, handler in self._previous.items():
             signal.signal(number, handler)  # type: ignore[arg-type]
+
+    @property
+    def pending(self) -> list[int]:
+        """The signals received while there was no child yet."""
+        return self._pending
 
     def to(self, pid: int) -> None:
         self._pid = pid

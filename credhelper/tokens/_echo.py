@@ -10,7 +10,10 @@ credential the request carried, in every form it went out in (raw, form- and URL
 base64 in the Basic header) and read back decoded; text holding any of them, or any run of
 ``RUN`` characters of one (an echo cut short by our length limit), is not shown at all: a
 note stands in for it. Dropping, not cutting out: what is left of an encoding around a cut
-could still spell part of the secret. The cost of a false alarm is a less helpful message.
+could still spell part of the secret. The same holds for the credential folded (case,
+separators, invisible characters, reversal) and for any long base64- or hex-like run, which
+could be a credential encoded in a way no check by value sees through. The cost of a false
+alarm is a less helpful message.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 
 NOT_SHOWN = "[not shown: it echoes the credentials we sent]"
 RUN = 8  # characters of a credential that count as an echo of it
+BLOB = 24  # characters of an encoding's alphabet in a row that count as an encoded value
 # Fields and headers of our requests that carry no credential (RFC 6749 §4.4.2, RFC 7523 §2.2,
 # RFC 7009 §2.1): everything else a request carries counts as one.
 _PUBLIC_FIELDS = frozenset({"grant_type", "client_id", "client_assertion_type", "token_type_hint"})
@@ -69,9 +73,38 @@ def _basic_pair(encoded: str) -> set[str]:
 
 
 def echoes(text: str, credentials: Iterable[str]) -> bool:
-    """Whether ``text``, as it stands or URL-decoded, holds any credential or a run of one."""
-    views = {text, unquote(text), unquote_plus(text)}
-    return any(_shares_run(view, c) for c in credentials for view in views)
+    """Whether ``text`` holds any credential or a run of one: as it stands, URL- or
+    HTML-decoded, or folded (case, separators, reversal); or a blob (see ``_has_blob``)."""
+    import html
+
+    views = {text, unquote(text), unquote_plus(text), html.unescape(text)}
+    if any(_has_blob(view) for view in views):
+        return True
+    folded = {_folded(view) for view in views}
+    for credential in credentials:
+        if any(_shares_run(view, credential) for view in views):
+            return True
+        plain = _folded(credential)
+        spellings = (plain, plain[::-1]) if len(plain) > RUN else ()
+        if any(_shares_run(f, c) for f in folded for c in spellings):
+            return True
+    return False
+
+
+def _folded(text: str) -> str:
+    """``text`` in lower case with everything but letters and digits gone: a credential spelt
+    in other case, with spaces, dashes or invisible characters between its letters, or cut
+    into pieces, folds to the same letters."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _has_blob(text: str) -> bool:
+    """Whether ``text`` holds a run of ``BLOB`` or more characters of base64's, base64url's or
+    hex's alphabets. A login service's words are prose; such a run is an encoded value (a
+    credential in base64 or hex, a token), which no check by value could see through."""
+    import re
+
+    return re.search(rf"[A-Za-z0-9+/_-]{{{BLOB},}}=*", text) is not None
 
 
 def _shares_run(text: str, credential: str) -> bool:

@@ -125,7 +125,7 @@ def _bypassed(host: str) -> bool:
     name = _name(host)
     address = _address(name)
     for entry in listed.replace(" ", ",").split(","):
-        entry = entry.strip().lower()
+        entry = entry.strip(" \t").lower()  # curl trims blanks alone: "host\r" names no host
         if entry == "*" or (entry and _covers(entry, name, address)):
             return True
     return False

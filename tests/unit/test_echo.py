@@ -42,8 +42,14 @@ def _echo_lifetime(raw: str, authorization: str | None) -> dict:
     return {"access_token": "abc", "token_type": "bearer", "expires_in": f"{authorization}{raw}"}
 
 
+def _echo_base64_body(raw: str, authorization: str | None) -> dict:
+    # an echo in an encoding no check by value sees through: base64 of the whole request body
+    return {"error": "invalid_client", "error_description": "got " + base64.b64encode(raw.encode()).decode()}
+
+
 ECHOES = [
     (400, _echo_description),
+    (401, _echo_base64_body),
     (401, _echo_description),
     (403, _echo_description),
     (400, _echo_decoded),
@@ -186,3 +192,39 @@ def test_what_the_http_layer_quotes_holds_no_credential(monkeypatch, where, meth
 def test_echoes_finds_each_form(text: str, echoed: bool) -> None:
     request = build_token_request(make_profile(name="h", client_id="c"), SECRET)
     assert _echo.echoes(text, request.credentials()) is echoed
+
+
+PLAIN = "S3cr3tValue-abcdefghijklmnop"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PLAIN.upper(),
+        PLAIN[::-1],
+        " ".join(PLAIN),
+        "\u200b".join(PLAIN),
+        "".join(f"&#{ord(ch)};" for ch in PLAIN),
+        "-".join(PLAIN[i : i + 7] for i in range(0, len(PLAIN), 7)),
+        base64.b64encode(PLAIN.encode()).decode(),
+        base64.urlsafe_b64encode(PLAIN.encode()).decode(),
+        PLAIN.encode().hex(),
+        "got " + base64.b64encode(b"grant_type=client_credentials&client_secret=" + PLAIN.encode()).decode(),
+    ],
+)
+def test_echoes_sees_through_case_separators_reversal_entities_and_encodings(text: str) -> None:
+    request = build_token_request(make_profile(name="h", client_id="c", auth_method="post"), PLAIN)
+    assert _echo.echoes(f"bad request: {text}", request.credentials())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Invalid client or Invalid client credentials",
+        "Client secret not provided in request",
+        "Token is not active; see https://login.example.com/auth/realms/Broker for details",
+    ],
+)
+def test_echoes_leaves_a_login_service_s_prose_alone(text: str) -> None:
+    request = build_token_request(make_profile(name="h", client_id="c", auth_method="post"), PLAIN)
+    assert not _echo.echoes(text, request.credentials())

@@ -303,6 +303,12 @@ def test_a_proxy_variable_stops_the_plain_http_answer(logged_in, monkeypatch, va
         ("::/0", "[::1]:9", False),
         ("::1/128", "[::1]:9", False),  # measured: curl 7.88 matches no IPv6 network
         ("1", "localhost:1", False),
+        # curl trims blanks and tabs alone: a stray CR (a CRLF .env file), LF or VT stays in
+        # the entry, which then names no host, and curl takes the proxy (measured, 7.88).
+        (" 127.0.0.1\t", "127.0.0.1:8080", True),
+        ("127.0.0.1\r", "127.0.0.1:8080", False),
+        ("127.0.0.1\n", "127.0.0.1:8080", False),
+        ("\v127.0.0.1", "127.0.0.1:8080", False),
     ],
 )
 def test_no_proxy_lets_the_answer_through(monkeypatch, no_proxy, host, bypassed) -> None:

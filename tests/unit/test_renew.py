@@ -141,3 +141,23 @@ def test_a_file_that_cannot_be_written_is_a_failed_renewal_not_the_end(
     renewer.renew()  # raises nothing: CMD goes on
     assert (renewer.token, renewer.due) == (first, clock.now + 1)
     assert "failed ([Errno 28] No space left on device): " in renewer._err.getvalue()
+
+
+@pytest.mark.parametrize("signum", [15, 1])  # SIGTERM, SIGHUP: a CI job cancelled at its start
+def test_a_signal_before_cmd_starts_leaves_no_files_and_runs_no_cmd(
+    tmp_path, monkeypatch, signum
+) -> None:
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    (tmp_path / "run").mkdir()
+    written = _renew.TokenFiles.write
+
+    def write_then_signalled(files: _renew.TokenFiles, token: Token) -> None:
+        written(files, token)
+        os.kill(os.getpid(), signum)  # while the token is on disk and CMD not yet started
+
+    monkeypatch.setattr(_renew.TokenFiles, "write", write_then_signalled)
+    ran = tmp_path / "ran"
+    token = Token(access_token="abc", expires_at=real_time.time() + 1800, org_id="7")
+    argv = ["sh", "-c", f"touch {ran}"]
+    status = _renew.run_renewing(PROFILE, token, argv, dict(os.environ), io.StringIO())
+    assert (status, os.listdir(tmp_path / "run"), ran.exists()) == (128 + signum, [], False)
