@@ -10,15 +10,15 @@ credential the request carried, in every form it went out in (raw, form- and URL
 base64 in the Basic header) and read back decoded; text holding any of them, or any run of
 ``RUN`` characters of one (an echo cut short by our length limit), is not shown at all: a
 note stands in for it. Dropping, not cutting out: what is left of an encoding around a cut
-could still spell part of the secret. The same holds for the credential folded (case,
-separators, invisible characters, reversal) and for any long base64- or hex-like run, which
-could be a credential encoded in a way no check by value sees through. The cost of a false
-alarm is a less helpful message.
+could still spell part of the secret. The text is also read folded (case, separators,
+invisible characters, reversal) and with its base64, base64url and hex runs decoded. The cost
+of a false alarm is a less helpful message.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 NOT_SHOWN = "[not shown: it echoes the credentials we sent]"
 RUN = 8  # characters of a credential that count as an echo of it
-BLOB = 24  # characters of an encoding's alphabet in a row that count as an encoded value
 # Fields and headers of our requests that carry no credential (RFC 6749 §4.4.2, RFC 7523 §2.2,
 # RFC 7009 §2.1): everything else a request carries counts as one.
 _PUBLIC_FIELDS = frozenset({"grant_type", "client_id", "client_assertion_type", "token_type_hint"})
@@ -73,13 +72,13 @@ def _basic_pair(encoded: str) -> set[str]:
 
 
 def echoes(text: str, credentials: Iterable[str]) -> bool:
-    """Whether ``text`` holds any credential or a run of one: as it stands, URL- or
-    HTML-decoded, or folded (case, separators, reversal); or a blob (see ``_has_blob``)."""
+    """Whether ``text`` holds any credential or a run of one: as it stands; URL- or
+    HTML-decoded; with its base64, base64url or hex runs decoded; or folded (case, separators,
+    invisible characters, reversal)."""
     import html
 
     views = {text, unquote(text), unquote_plus(text), html.unescape(text)}
-    if any(_has_blob(view) for view in views):
-        return True
+    views |= {decoded for view in views for decoded in _decoded_runs(view)}
     folded = {_folded(view) for view in views}
     for credential in credentials:
         if any(_shares_run(view, credential) for view in views):
@@ -98,13 +97,24 @@ def _folded(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
-def _has_blob(text: str) -> bool:
-    """Whether ``text`` holds a run of ``BLOB`` or more characters of base64's, base64url's or
-    hex's alphabets. A login service's words are prose; such a run is an encoded value (a
-    credential in base64 or hex, a token), which no check by value could see through."""
+def _decoded_runs(text: str) -> set[str]:
+    """What each run of base64's, base64url's or hex's alphabet in ``text`` decodes to, read
+    from each of its first four characters (an echo may start inside a run): an encoded
+    echo of the request, which no check of the text as it stands could see."""
+    import binascii
     import re
 
-    return re.search(rf"[A-Za-z0-9+/_-]{{{BLOB},}}=*", text) is not None
+    found = set()
+    for run in re.findall(r"[A-Za-z0-9+/=_-]{12,}", text[:4096]):
+        for skip in range(4):
+            piece = run[skip:].rstrip("=")
+            for alphabet in (piece, piece.replace("-", "+").replace("_", "/")):
+                with contextlib.suppress(ValueError, binascii.Error):
+                    padded = alphabet + "=" * (-len(alphabet) % 4)
+                    found.add(base64.b64decode(padded).decode("utf-8", "ignore"))
+            if re.fullmatch(r"[0-9a-fA-F]+", piece) and len(piece) % 2 == 0:
+                found.add(bytes.fromhex(piece).decode("utf-8", "ignore"))
+    return found
 
 
 def _shares_run(text: str, credential: str) -> bool:
