@@ -20,6 +20,8 @@ from conftest import amplify, console_script, login_argv
 from credhelper.profiles import config
 from credhelper.tokens import _core, cache
 
+pytestmark = pytest.mark.integration  # real processes, real signals, a slow keyring: seconds each
+
 SLOW = 1.5  # seconds SlowAfter takes to answer after making its change
 
 
