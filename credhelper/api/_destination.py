@@ -56,19 +56,40 @@ def host_matches(pattern: str, host: str) -> bool:
 class HostBinding:
     """The destinations one auth may send its token to; each origin is judged once."""
 
+    # How many whole URLs the fast tier keeps before it starts over: the URLs a client repeats
+    # stay, and one that never repeats a URL (a query per page) costs no memory.
+    URLS_KEPT = 256
+
     def __init__(self, hosts: Iterable[str] | None) -> None:
         self.hosts = None if hosts is None else _checked_hosts(hosts)
-        self._cleared: set[str] = set()
+        # Cleared destinations and whether each is plain http (whose proxy is judged per
+        # request). Dicts: reading and adding from two threads at once is harmless.
+        self._origins: dict[str, bool] = {}
+        self._urls: dict[str, bool] = {}
 
-    def check(self, url: str) -> None:
-        """Raise ``HostNotAllowed`` unless a token may go to ``url``."""
+    def check(self, url: str) -> bool:
+        """Raise ``HostNotAllowed`` unless a token may go to ``url``; whether it is plain http.
+
+        A URL seen before is answered from its own string (a str caches its hash): finding its
+        origin costs more than the rest of a request's checks together.
+        """
+        plain = self._urls.get(url)
+        if plain is None:
+            plain = self._check_origin(url)
+            if len(self._urls) >= self.URLS_KEPT:
+                self._urls.clear()
+            self._urls[url] = plain
+        return plain
+
+    def _check_origin(self, url: str) -> bool:
         scheme, _, rest = url.partition("://")
         key = scheme + "://" + rest.partition("/")[0].partition("?")[0].partition("#")[0]
-        if key not in self._cleared:  # a set: adding from two threads at once is harmless
-            self._judge(url)
-            self._cleared.add(key)
+        plain = self._origins.get(key)
+        if plain is None:
+            plain = self._origins[key] = self._judge(url)
+        return plain
 
-    def _judge(self, url: str) -> None:
+    def _judge(self, url: str) -> bool:
         scheme, host, port = origin(url)
         if scheme != "https" and not (scheme == "http" and is_loopback(host)):
             raise HostNotAllowed(
@@ -83,6 +104,7 @@ class HostBinding:
                 f"refusing to send a token to {name}: not one of this auth's hosts "
                 f"({', '.join(self.hosts)})"
             )
+        return scheme == "http"
 
 
 def refuse_proxied(url: str, proxied: Callable[[str], bool]) -> None:

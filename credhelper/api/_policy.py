@@ -94,8 +94,9 @@ class Authorizer:
     def check_url(self, url: str, proxied: Callable[[str], bool] | None = None) -> None:
         """Raise ``HostNotAllowed`` unless this auth may put its token on a request to ``url``;
         ``proxied``: the HTTP library's rule for whether the environment proxies ``url``."""
-        self.binding.check(url)
-        if proxied is not None:
+        # The binding is judged once per URL; the proxy variables can change, so a plain-http
+        # URL's proxy is judged on every request (https is not refused for a proxy).
+        if self.binding.check(url) and proxied is not None:
             refuse_proxied(url, proxied)
 
     @staticmethod

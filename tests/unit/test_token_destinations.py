@@ -302,3 +302,39 @@ def test_no_proxy_for_this_machine_lets_the_token_through_directly(
         monkeypatch.setenv("NO_PROXY", no_proxy)
         assert send(kind, "GET", api.url + "/x")[0] == 200
     assert proxy.seen == [] and [a[2] for a in arrivals(api)] == [logged_in.issued[0]]
+
+
+@pytest.mark.parametrize("kind", ["httpx", "requests"])
+def test_a_proxy_set_after_a_first_request_stops_the_next(
+    kind, api, logged_in, monkeypatch
+) -> None:
+    # The destination is judged once per URL; the proxy variables, which can change, each time.
+    url = api.url + "/x"
+    with RecordingProxy() as proxy:
+        if kind == "requests":
+            with requests.Session() as session:
+                session.auth = AmplifyRequestsAuth()
+                assert session.get(url).status_code == 200
+                monkeypatch.setenv("HTTP_PROXY", proxy.url)
+                with pytest.raises(HostNotAllowed, match="proxy"):
+                    session.get(url)
+        else:
+            with httpx.Client(auth=AmplifyAuth()) as client:
+                assert client.get(url).status_code == 200
+                monkeypatch.setenv("HTTP_PROXY", proxy.url)
+                with pytest.raises(HostNotAllowed, match="proxy"):
+                    client.get(url)
+    assert proxy.seen == [] and len(api.seen) == 1
+
+
+def test_the_urls_a_binding_remembers_are_bounded_and_refusals_are_not_kept() -> None:
+    from credhelper.api._destination import HostBinding
+
+    binding = HostBinding(["api.example.com"])
+    for page in range(HostBinding.URLS_KEPT * 3):
+        assert binding.check(f"https://api.example.com/items?page={page}") is False
+    assert 0 < len(binding._urls) <= HostBinding.URLS_KEPT
+    assert HostBinding(None).check("http://localhost:8080/") is True  # plain: proxy judged
+    for _ in range(2):
+        with pytest.raises(HostNotAllowed):
+            binding.check("https://other.example.com/")
