@@ -1,5 +1,6 @@
-"""The installed `amplify-credhelper token` writing to a stdout that cannot take it: full,
-closed, or a reader that left. Real processes, so here rather than in the unit tests."""
+"""The installed commands writing to a stdout that cannot take it: full, closed, or a reader that
+left (`token`, and every program's `--help` and `--version`). Real processes, so here rather than
+in the unit tests."""
 
 from __future__ import annotations
 
@@ -50,3 +51,21 @@ def test_a_reader_that_left_ends_us_silently(token_env) -> None:
     process = _token_with_stdout(token_env, writer)
     os.close(writer)
     assert (process.wait(60), process.stderr.read()) == (141, "")
+
+
+_PRINTING = [(p, a) for p in ("amplify-credhelper", "git-credential-amplify",
+                               "docker-credential-amplify") for a in ("--help", "--version")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("program", "argv"), [*_PRINTING, ("amplify-credhelper", "token --help")])
+@pytest.mark.parametrize("stdout", ["full", "closed"])
+def test_help_and_version_that_cannot_be_written_fail(program, argv, stdout) -> None:
+    import subprocess
+
+    from conftest import console_script
+
+    redirect = ">/dev/full" if stdout == "full" else ">&-"
+    done = subprocess.run(["sh", "-c", f'"{console_script(program)}" {argv} {redirect}'],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    why = "No space left on device" if stdout == "full" else "Bad file descriptor"
+    assert (done.returncode, done.stderr) == (1, f"{program}: error: cannot write the output: {why}\n")
