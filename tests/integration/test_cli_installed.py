@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -156,3 +157,22 @@ def test_files_are_private(amplify, endpoint, home) -> None:
     for path in [folder, *folder.rglob("*")]:
         mode = os.stat(path).st_mode & 0o777
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+@pytest.mark.parametrize("token", ["~root/x", "~/.ssh", "~+/a", "~-", "a+b/c==", "x~y=", "~"])
+def test_env_evaluated_by_bash_gives_back_the_token_exactly(
+    endpoint, subprocess_env, token
+) -> None:
+    # RFC 6750 §2.1's alphabet holds ~ + / =: unquoted, bash expands `~` after `=`.
+    bash = shutil.which("bash")
+    assert bash is not None
+    endpoint.faults.append(Fault(200, {"access_token": token, "token_type": "bearer",
+                                       "expires_in": 1800}))  # fmt: skip
+    env = {**subprocess_env, "AMPLIFY_CLIENT_ID": "test-client",
+           "AMPLIFY_CLIENT_SECRET": "test-secret", "AMPLIFY_BASE_URL": endpoint.base_url,
+           "PATH": os.path.dirname(console_script("amplify-credhelper")) + os.pathsep
+           + subprocess_env.get("PATH", "/usr/bin:/bin")}  # fmt: skip
+    script = 'eval "$(amplify-credhelper env)"; printf %s "$AMPLIFY_TOKEN"'
+    done = subprocess.run([bash, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, token), done.stderr

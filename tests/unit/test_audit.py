@@ -10,7 +10,6 @@ import json
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -200,43 +199,6 @@ def test_rotation_at_the_cap_keeps_one_old_file(monkeypatch: pytest.MonkeyPatch)
     assert (len(old.read_text().splitlines()), len(path.read_text().splitlines())) == (10, 5)
     assert stat.S_IMODE(old.stat().st_mode) == stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not list(path.parent.glob("*.2"))
-
-
-_WRITER = """
-import sys
-from credhelper.profiles._validate import make_profile
-from credhelper.tokens import _audit
-_audit.MAX_BYTES = int(sys.argv[3])
-profile = make_profile(name="w" + sys.argv[1], client_id="c" * 100, base_url="https://l.example.com")
-for _ in range(int(sys.argv[2])):
-    _audit.record("mint", profile, "ok")
-"""
-
-
-def _race(writers: int, lines: int, cap: int) -> None:
-    children = [subprocess.Popen([sys.executable, "-c", _WRITER, str(n), str(lines), str(cap)],
-                                 stderr=subprocess.PIPE) for n in range(writers)]  # fmt: skip
-    for child in children:
-        _, err = child.communicate(timeout=120)
-        assert (child.returncode, err) == (0, b"")
-
-
-def test_racing_writers_lose_no_line_and_split_none() -> None:
-    _race(writers=6, lines=150, cap=1 << 30)
-    written = [json.loads(line) for line in Path(_audit.path()).read_text().splitlines()]
-    counts = {f"w{n}": 0 for n in range(6)}
-    for entry in written:
-        counts[entry["profile"]] += 1
-    assert counts == {f"w{n}": 150 for n in range(6)}
-
-
-def test_racing_writers_rotate_cleanly() -> None:
-    _race(writers=6, lines=150, cap=20_000)  # about 80 lines a file: many rotations at once
-    path = Path(_audit.path())
-    for file in (path, Path(f"{path}.1")):
-        lines = file.read_text().splitlines()
-        assert lines and all(json.loads(line)["event"] == "mint" for line in lines)
-        assert file.stat().st_size < 20_000 + 6 * 400  # each writer overshoots by a line at most
 
 
 @pytest.fixture

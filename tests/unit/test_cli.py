@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 
 import pytest
-from conftest import console_script, login_argv
-from support.token_endpoint import Fault
+from conftest import login_argv
 
 from credhelper.profiles import config
 
@@ -276,22 +272,3 @@ def test_logout_of_the_ci_profile_revokes_and_forgets_its_cached_token(
 def test_no_command_prints_the_help_and_exits_1(run_cli) -> None:
     result = run_cli()
     assert result.code == 1 and result.out.startswith("usage: amplify-credhelper [-h] [--version] COMMAND ...")
-
-
-@pytest.mark.parametrize("token", ["~root/x", "~/.ssh", "~+/a", "~-", "a+b/c==", "x~y=", "~"])
-def test_env_evaluated_by_bash_gives_back_the_token_exactly(
-    endpoint, subprocess_env, token
-) -> None:
-    # RFC 6750 §2.1's alphabet holds ~ + / =: unquoted, bash expands `~` after `=`.
-    bash = shutil.which("bash")
-    assert bash is not None
-    endpoint.faults.append(Fault(200, {"access_token": token, "token_type": "bearer",
-                                       "expires_in": 1800}))  # fmt: skip
-    env = {**subprocess_env, "AMPLIFY_CLIENT_ID": "test-client",
-           "AMPLIFY_CLIENT_SECRET": "test-secret", "AMPLIFY_BASE_URL": endpoint.base_url,
-           "PATH": os.path.dirname(console_script("amplify-credhelper")) + os.pathsep
-           + subprocess_env.get("PATH", "/usr/bin:/bin")}  # fmt: skip
-    script = 'eval "$(amplify-credhelper env)"; printf %s "$AMPLIFY_TOKEN"'
-    done = subprocess.run([bash, "-c", script], env=env, capture_output=True, text=True,
-                          timeout=60, check=False)  # fmt: skip
-    assert (done.returncode, done.stdout) == (0, token), done.stderr

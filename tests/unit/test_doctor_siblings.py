@@ -60,14 +60,14 @@ def test_a_ca_file_gone_is_a_failed_check_not_a_crash(
 
 
 def test_a_trickling_login_service_fails_within_the_deadline(run_cli, memory_keyring) -> None:
-    with HostileServer(interval=0.1) as server:
+    with HostileServer(interval=0.05) as server:
         _stored_profile({"client_id": "c", "base_url": server.base_url("trickle-body"),
-                         "timeout": 1})  # fmt: skip
+                         "timeout": 0.3})  # fmt: skip
         found: list[object] = []
         worker = threading.Thread(target=lambda: found.append(run_cli("doctor")), daemon=True)
         worker.start()
-        worker.join(15)  # doctor's deadline is the profile's timeout: 1 s
+        worker.join(15)  # doctor's deadline is the profile's timeout: 0.3 s
         assert not worker.is_alive(), "doctor still running after 15 s"
     result = found[0]
     assert result.code == 1  # type: ignore[attr-defined]
-    assert "no complete answer within 1 s" in _line(result.out, "token URL")  # type: ignore[attr-defined]
+    assert "no complete answer within 0.3 s" in _line(result.out, "token URL")  # type: ignore[attr-defined]

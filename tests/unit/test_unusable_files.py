@@ -97,24 +97,6 @@ def test_a_symlinked_config_is_read_but_never_replaced(run_cli, logged_in, tmp_p
         assert link.is_symlink() and target.read_bytes() == before
 
 
-_PRINTING = [(p, a) for p in ("amplify-credhelper", "git-credential-amplify",
-                               "docker-credential-amplify") for a in ("--help", "--version")]  # fmt: skip
-
-
-@pytest.mark.parametrize(("program", "argv"), [*_PRINTING, ("amplify-credhelper", "token --help")])
-@pytest.mark.parametrize("stdout", ["full", "closed"])
-def test_help_and_version_that_cannot_be_written_fail(program, argv, stdout) -> None:
-    import subprocess
-
-    from conftest import console_script
-
-    redirect = ">/dev/full" if stdout == "full" else ">&-"
-    done = subprocess.run(["sh", "-c", f'"{console_script(program)}" {argv} {redirect}'],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    why = "No space left on device" if stdout == "full" else "Bad file descriptor"
-    assert (done.returncode, done.stderr) == (1, f"{program}: error: cannot write the output: {why}\n")
-
-
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
 def test_docker_config_that_is_no_file_is_one_line(
     run_cli, logged_in, tmp_path, monkeypatch, kind
