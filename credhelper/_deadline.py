@@ -23,15 +23,8 @@ if TYPE_CHECKING:
 _stragglers: list[Thread] = []  # calls whose caller stopped waiting, perhaps still running
 
 
-def within(
-    seconds: float,
-    late: Callable[[], BaseException],
-    call: Callable[[], _T],
-    *,
-    changes: bool = True,
-) -> _T:
-    """``call()``'s result or exception, if it ends within ``seconds``; else ``late()`` raised.
-    ``changes=False``: the call changes nothing (a name lookup), so no undo waits for it."""
+def within(seconds: float, late: Callable[[], BaseException], call: Callable[[], _T]) -> _T:
+    """``call()``'s result or exception, if it ends within ``seconds``; else ``late()`` raised."""
     import threading
 
     outcome: list[tuple[bool, object]] = []
@@ -47,7 +40,7 @@ def within(
     try:
         worker.join(seconds)
     finally:  # a deadline passed, or the caller was interrupted (Ctrl-C, SIGTERM)
-        if not outcome and changes:
+        if not outcome:
             _stragglers.append(worker)
     if not outcome:
         raise late()
