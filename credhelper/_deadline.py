@@ -23,8 +23,15 @@ if TYPE_CHECKING:
 _stragglers: list[Thread] = []  # calls whose caller stopped waiting, perhaps still running
 
 
-def within(seconds: float, late: Callable[[], BaseException], call: Callable[[], _T]) -> _T:
-    """``call()``'s result or exception, if it ends within ``seconds``; else ``late()`` raised."""
+def within(
+    seconds: float,
+    late: Callable[[], BaseException],
+    call: Callable[[], _T],
+    *,
+    changes: bool = True,
+) -> _T:
+    """``call()``'s result or exception, if it ends within ``seconds``; else ``late()`` raised.
+    ``changes=False``: the call changes nothing (a name lookup), so no undo waits for it."""
     import threading
 
     outcome: list[tuple[bool, object]] = []
@@ -40,7 +47,7 @@ def within(seconds: float, late: Callable[[], BaseException], call: Callable[[],
     try:
         worker.join(seconds)
     finally:  # a deadline passed, or the caller was interrupted (Ctrl-C, SIGTERM)
-        if not outcome:
+        if not outcome and changes:
             _stragglers.append(worker)
     if not outcome:
         raise late()

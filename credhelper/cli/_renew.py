@@ -19,6 +19,11 @@ expired the files are removed, with one more line (a reader then fails plainly, 
 rather than sending a dead token and being told 401); retries go on, and a later success
 writes the files again and says so. CMD is never stopped by us: what to do is its call.
 
+Renewals run in a thread of their own, and CMD's end ends us at once: a renewal still under way
+then (a login service slow to answer, another process's mint to wait for) is abandoned, and its
+token, if one comes, reaches no file. That thread blocks the forwarded signals, so they always
+reach the main thread, which waits for CMD and passes them on as they come.
+
 We stay CMD's parent, so we pass on what a parent must: the signals (SIGINT, SIGTERM, SIGHUP,
 SIGQUIT, SIGUSR1, SIGUSR2) and CMD's exit status, 128+N when a signal N killed it, as shells
 report it. SIGINT and SIGQUIT that come from the terminal (Ctrl-C, Ctrl-\\) reach CMD directly,
@@ -32,6 +37,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from .. import _files
@@ -61,6 +67,10 @@ class TokenFiles:
         self.folder = folder
         self.token_path = os.path.join(folder, "token")
         self.header_path = os.path.join(folder, "headers")
+        # The renewal thread writes while the main thread may be removing: once removed, the
+        # files stay removed, and a write under way ends before the folder goes.
+        self._lock = threading.Lock()
+        self._removed = False
 
     @classmethod
     def create(cls) -> TokenFiles:
@@ -76,17 +86,22 @@ class TokenFiles:
         return {"AMPLIFY_TOKEN_FILE": self.token_path, "AMPLIFY_HEADER_FILE": self.header_path}
 
     def write(self, token: Token) -> None:
-        _files.write_private(self.token_path, token.access_token.encode())
-        _files.write_private(self.header_path, header_lines(token).encode())
+        with self._lock:
+            if not self._removed:
+                _files.write_private(self.token_path, token.access_token.encode())
+                _files.write_private(self.header_path, header_lines(token).encode())
 
     def withdraw(self) -> None:
-        _files.remove(self.token_path)
-        _files.remove(self.header_path)
+        with self._lock:
+            _files.remove(self.token_path)
+            _files.remove(self.header_path)
 
     def remove(self) -> None:
         import shutil  # a temporary file a killed write left behind goes too
 
-        shutil.rmtree(self.folder, ignore_errors=True)
+        with self._lock:
+            self._removed = True
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Renewer:
@@ -105,19 +120,22 @@ class Renewer:
                 token = _core.get_token(self.profile, refresh=True)
             self.files.write(token)
         except (CredhelperError, OSError) as exc:  # OSError: a full disk; CMD must go on
-            self._failed(exc)
+            self._failed(str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001  (a defect of ours; its text may hold anything)
+            self._failed(f"internal error: {type(exc).__name__}")
             return
         if self._withdrawn:
             self._say("renewed the token: the token files are back")
         self.token, self._retry, self._withdrawn = token, 0.0, False
         self.due = token.renew_at(self.profile.refresh_margin)
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, why: str) -> None:
         now = time.time()
         expired = self.token.expires_at <= now
         if not self._retry:
             until = time.strftime("%H:%M:%S", time.localtime(self.token.expires_at))
-            self._say(f"renewing the token failed ({exc}): the token files keep the current "
+            self._say(f"renewing the token failed ({why}): the token files keep the current "
                       f"one, valid until {until}; retrying")  # fmt: skip
         if expired and not self._withdrawn:
             self.files.withdraw()
@@ -149,18 +167,53 @@ def run_renewing(
                 return 128 + forwarding.pending[0]
             child = subprocess.Popen(argv, env={**environ, **files.environment()})  # noqa: S603
             forwarding.to(child.pid)
-            return _exit_status(_supervise(child, renewer))
+            with _Renewing(renewer):
+                return _exit_status(_wait(child))
         finally:
             files.remove()
 
 
-def _supervise(child: subprocess.Popen[bytes], renewer: Renewer) -> int:
-    """Wait for ``child``, renewing whenever ``renewer`` is due; its return code."""
+# Where a thread can block signals, the main thread alone gets them, and may wait for CMD
+# without a timeout: a signal interrupts the wait, its handler runs, and the wait goes on.
+_MASKABLE = hasattr(signal, "pthread_sigmask")
+
+
+def _wait(child: subprocess.Popen[bytes]) -> int:
+    """``child``'s return code, once it has ended."""
     while True:
-        try:
-            return child.wait(timeout=max(0.0, renewer.due - time.time()))
+        try:  # without the mask, a short wait lets the main thread run a signal's handler
+            return child.wait(timeout=None if _MASKABLE else 0.2)
         except subprocess.TimeoutExpired:
+            continue
+
+
+class _Renewing:
+    """While active, a daemon thread renews whenever ``renewer`` is due. Leaving does not wait
+    for a renewal under way: the process may end before it does, and nothing is lost (the
+    token files are removed, the cache is written atomically or not at all)."""
+
+    def __init__(self, renewer: Renewer) -> None:
+        self._renewer = renewer
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"{PROG} renewal", daemon=True)
+
+    def __enter__(self) -> _Renewing:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        if _MASKABLE:  # inherited by the threads this one starts (a bounded keyring read)
+            signal.pthread_sigmask(signal.SIG_BLOCK, _forwarded_numbers())
+        renewer = self._renewer
+        while not self._stop.wait(max(0.0, renewer.due - time.time())):
             renewer.renew()
+
+
+def _forwarded_numbers() -> list[int]:
+    return [getattr(signal, name) for name in FORWARDED if hasattr(signal, name)]
 
 
 def _exit_status(returncode: int) -> int:
@@ -178,10 +231,8 @@ class _Forwarding:
         self._previous: dict[int, object] = {}
 
     def __enter__(self) -> _Forwarding:
-        for name in FORWARDED:
-            number = getattr(signal, name, None)  # Windows lacks most of them
-            if number is not None:
-                self._previous[number] = signal.signal(number, self._received)
+        for number in _forwarded_numbers():  # Windows lacks most of them
+            self._previous[number] = signal.signal(number, self._received)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     _T = TypeVar("_T")
 
 # Waiters outlast the one minting: its keyring read ends within 20 s (_keyring.DEADLINE) and
-# its request within _http.DEADLINE (30 s; the backstop in `mint`: 62 s), so a
+# its request within _http.DEADLINE (30 s, the name lookup included), so a
 # waiter never gives up on a mint that may still succeed. Twice that: on a machine busy with
 # hundreds of processes the minter's own start-up (imports) can take as long again.
 LOCK_TIMEOUT = 120.0
@@ -214,22 +214,10 @@ def mint(profile: Profile, secret: str) -> Token:
     from . import _http, oauth
 
     _log.debug("minting a token for profile %s at %s", profile.name, profile.token_endpoint)
-    from .._deadline import within
-
     request = oauth.build_token_request(profile, secret)
     seen: dict[str, str] = {}
-    # _http.send keeps its deadline on sockets; a name lookup that hangs has none: a backstop
-    # here. Twice the deadline, not once: on a machine busy with hundreds of processes the
-    # request's own CPU work (TLS set-up) can take that long, and must not count as a hang.
-    seconds = 2 * _http.DEADLINE + DEADLINE_GRACE
-    status, body = within(
-        seconds,
-        lambda: LoginServiceError(
-            f"no answer from the login service at {request.url} within {seconds:g} s (the "
-            "name lookup or the connection hung): check the network and DNS, or try again"
-        ),
-        lambda: _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file, seen=seen),
-    )
+    # No backstop around it: _http.send ends within its own deadline, the name lookup included.
+    status, body = _http.send(request, timeout=profile.timeout, ca_file=profile.ca_file, seen=seen)
     try:
         return oauth.parse_token_response(
             status, body, auth_method=profile.auth_method, sent=request.credentials(secret)
@@ -242,9 +230,6 @@ def mint(profile: Profile, secret: str) -> Token:
             if note is not None:
                 raise CredentialsRejected(f"{exc}; {note}") from exc
         raise
-
-
-DEADLINE_GRACE = 2.0  # seconds past the backstop's span for _http's own watchdog to speak first
 
 
 def login(profile: Profile, secret: str) -> Token:

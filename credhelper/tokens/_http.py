@@ -6,8 +6,9 @@ other answer, 400 and 401 above all, since a refused secret stays refused.
 
 Bounded: the whole exchange, retries and the answer's body included, ends within one deadline
 (the timeout of each read alone would let a server that trickles its answer a byte at a time
-hold us forever), and at most ``MAX_ANSWER`` bytes of the answer are read (a token answer is a
-few kilobytes; an endless one would otherwise fill the memory).
+hold us forever), the name lookup included (no socket timeout covers it), and at most
+``MAX_ANSWER`` bytes of the answer are read (a token answer is a few kilobytes; an endless one
+would otherwise fill the memory).
 
 Proxies (HTTPS_PROXY, NO_PROXY) are honoured by httpx itself, except for this machine: a
 request to 127.0.0.1, ::1 or localhost (the one place plain http is allowed) never goes through
@@ -27,15 +28,16 @@ import stat
 import threading
 import time
 
+import httpcore  # httpx's own transport library: its network backend is our lookup hook
 import httpx
 
-from .. import _log
+from .. import _deadline, _log
 from ..errors import ConfigError, LoginServiceError, shown
 from .oauth import said
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from .oauth import TokenRequest
 
@@ -71,6 +73,7 @@ def send(
     seconds = DEADLINE if deadline is None else deadline
     url, verify = _url(request.url), tls_context(ca_file)
     with _Watchdog(seconds) as watchdog, _client(verify, transport) as client:
+        _bound_lookups(client, _BoundedLookups(watchdog))
         for attempt in range(1, attempts + 1):
             outcome = _attempt(client, url, request, timeout, watchdog)
             if not isinstance(outcome, _Failure):
@@ -141,6 +144,8 @@ def _attempt(
             _refuse_redirect(response, request)
             body = _read_body(response, watchdog)
             return response.status_code, body, {k.lower(): v for k, v in response.headers.items()}
+    except _LookupHung as exc:
+        return _Failure(str(exc))
     except httpx.HTTPError as exc:
         if watchdog.left() <= 0:
             return _Failure(f"no complete answer within {watchdog.seconds:g} s")
@@ -242,6 +247,93 @@ class _Watchdog:
 
     def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
+
+
+# -- name lookups ------------------------------------------------------------------------------
+
+
+class _LookupHung(Exception):
+    """A name lookup that did not answer before the request's deadline (not httpcore's: httpx
+    hands it over as it is, so its text reaches the user)."""
+
+
+class _BoundedLookups(httpcore.SyncBackend):
+    """httpcore's own backend, except that the name lookup ends with the request's deadline.
+
+    No socket timeout covers getaddrinfo, and before a socket exists the watchdog has nothing
+    to shut down: a name server that never answers would hold the request for ever. So the
+    lookup runs in a daemon thread bounded by the time left, and the connection goes to the
+    addresses found. TLS still names the request's host (httpcore takes server_hostname from
+    the origin, not from the address connected to).
+    """
+
+    def __init__(self, watchdog: _Watchdog) -> None:
+        self._watchdog = watchdog
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        failure: Exception = httpcore.ConnectError(f"no address for {host}")
+        # Each address in turn, as socket.create_connection does ('localhost' may name ::1
+        # first for a server that listens on 127.0.0.1 alone), none past the deadline: the
+        # watchdog cannot reach a socket still connecting.
+        for address in self._addresses(host, port):
+            left = max(self._watchdog.left(), 0.01)
+            wait = left if timeout is None else min(timeout, left)
+            try:
+                return super().connect_tcp(address, port, wait, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+        raise failure
+
+    def _addresses(self, host: str, port: int) -> list[str]:
+        if _is_address(host):  # 127.0.0.1, ::1: nothing to look up, no thread
+            return [host]
+        return [str(sockaddr[0]) for *_, sockaddr in self._looked_up(host, port)]
+
+    def _looked_up(self, host: str, port: int) -> list[tuple]:  # type: ignore[type-arg]
+        seconds = self._watchdog.seconds
+        try:
+            return _deadline.within(
+                max(self._watchdog.left(), 0.0),
+                lambda: _LookupHung(
+                    f"the name lookup of {host} did not answer within the {seconds:g} s "
+                    "deadline (check DNS)"
+                ),
+                lambda: socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM),
+                changes=False,
+            )
+        except OSError as exc:  # an unknown name: a connection failure, as httpcore's own
+            raise httpcore.ConnectError(str(exc)) from exc
+
+
+def _is_address(host: str) -> bool:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return True
+    return False
+
+
+def _bound_lookups(client: httpx.Client, backend: httpcore.NetworkBackend) -> None:
+    """Give ``backend`` to every connection pool of ``client``: its own and one per proxy.
+
+    httpx's transports take no network backend, though httpcore's pools do; so this reaches
+    three private attributes (Client._transport and _mounts, HTTPTransport._pool), here alone.
+    test_http.py's test_the_lookup_hook_reaches_every_pool fails if httpx renames them. A pool
+    hands its backend to each connection as it opens it, so setting it after the fact serves.
+    """
+    for transport in (client._transport, *client._mounts.values()):
+        pool = getattr(transport, "_pool", None)  # none in a test's MockTransport
+        if isinstance(pool, httpcore.ConnectionPool):  # HTTPProxy, SOCKSProxy derive from it
+            pool._network_backend = backend
 
 
 # -- trust and proxies ----------------------------------------------------------------------

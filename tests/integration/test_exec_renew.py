@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import amplify, console_script, login_argv
@@ -124,6 +125,43 @@ def test_a_signal_to_the_helper_reaches_cmd(env, signum) -> None:
         helper.send_signal(signum)
         assert helper.wait(timeout=20) == 10 + signum
         assert helper.stdout.read() == f"caught {int(signum)}\n"
+    finally:
+        helper.kill()
+        helper.wait()
+        helper.stdout.close()
+    assert not os.path.exists(folder) and left_behind(env) == []
+
+
+# The renewal due 2 s in waits a minute for its answer: CMD's end, or a signal, must not.
+SLOW_RENEWAL = 60
+
+
+def renewal_under_way(endpoint) -> bool:
+    """Whether the renewal's request has arrived (the login's was the first)."""
+    end = time.monotonic() + 20
+    while endpoint.arrivals < 2 and time.monotonic() < end:
+        time.sleep(0.05)
+    return endpoint.arrivals == 2
+
+
+def test_cmd_ending_while_a_renewal_waits_ends_the_helper_at_once(endpoint, env) -> None:
+    endpoint.delay = SLOW_RENEWAL
+    code = "import time; time.sleep(3); raise SystemExit(7)"
+    done = subprocess.run(python(code), env=env, capture_output=True, text=True, timeout=20)
+    assert (done.returncode, done.stderr) == (7, "")
+    assert (endpoint.arrivals, len(endpoint.issued)) == (2, 1)  # the renewal: unanswered
+    assert left_behind(env) == []
+
+
+def test_a_signal_while_a_renewal_waits_reaches_cmd_and_ends_the_helper(endpoint, env) -> None:
+    endpoint.delay = SLOW_RENEWAL
+    helper = subprocess.Popen(python(CATCH), env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        ready, folder = helper.stdout.readline().split()
+        assert renewal_under_way(endpoint)
+        helper.send_signal(signal.SIGTERM)
+        assert helper.wait(timeout=20) == 10 + signal.SIGTERM
+        assert helper.stdout.read() == f"caught {int(signal.SIGTERM)}\n"
     finally:
         helper.kill()
         helper.wait()

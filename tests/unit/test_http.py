@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpcore
+import httpx
 import pytest
 from support.token_endpoint import Fault
 
@@ -96,6 +101,74 @@ def test_nothing_listening_is_a_clear_error() -> None:
     profile = make_profile(name="a", client_id="c", base_url="http://127.0.0.1:9")
     with pytest.raises(LoginServiceError, match=r"after 3 attempt\(s\): cannot connect"):
         _http.send(build_token_request(profile, "s"), timeout=1)
+
+
+def test_a_name_is_looked_up_and_connected_to(endpoint) -> None:
+    # 'localhost' goes through the bounded lookup (where ::1 may come first, with nothing
+    # listening there: the next address is tried, as socket.create_connection does).
+    profile = make_profile(
+        name="a", client_id="test-client",
+        base_url=endpoint.base_url.replace("127.0.0.1", "localhost"),
+    )  # fmt: skip
+    assert _http.send(build_token_request(profile, "test-secret"), timeout=5)[0] == 200
+    assert endpoint.token_requests == 1
+
+
+class _Answer(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _IPv6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+def test_an_ipv6_loopback_address_is_connected_to_without_a_lookup(monkeypatch) -> None:
+    try:
+        server = _IPv6Server(("::1", 0), _Answer)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    lookups: list[object] = []
+    monkeypatch.setattr(_http._deadline, "within", lambda *a, **k: lookups.append(a))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://[::1]:{server.server_address[1]}"
+        profile = make_profile(name="a", client_id="c", base_url=url)
+        assert _http.send(build_token_request(profile, "s"), timeout=5) == (200, b"{}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert lookups == []  # an address needs no lookup thread
+
+
+def test_an_unknown_name_is_a_connection_failure(monkeypatch) -> None:
+    def unknown(*args: object, **kwargs: object) -> list:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr("socket.getaddrinfo", unknown)
+    profile = make_profile(name="a", client_id="c", base_url="http://localhost:9")
+    with pytest.raises(LoginServiceError, match=r"cannot connect \(.*Name or service not known"):
+        _http.send(build_token_request(profile, "s"), timeout=1, attempts=1)
+
+
+def test_the_lookup_hook_reaches_every_pool(monkeypatch) -> None:
+    # _bound_lookups reaches httpx's private attributes: this fails if httpx renames them.
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    backend = httpcore.SyncBackend()
+    with _http._client(_http.tls_context(None), None) as client:
+        _http._bound_lookups(client, backend)
+        transports = [client._transport, *client._mounts.values()]
+    pools = [t._pool for t in transports if isinstance(t, httpx.HTTPTransport)]
+    assert len(pools) >= 3  # the client's own, and one per proxy variable
+    assert all(pool._network_backend is backend for pool in pools)
 
 
 @pytest.mark.parametrize(

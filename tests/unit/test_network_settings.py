@@ -65,6 +65,16 @@ def test_ssl_cert_file_is_trusted(tls_endpoint, monkeypatch) -> None:
     assert _core.mint(profile, "test-secret").org_id == "652605300303530"
 
 
+def test_tls_checks_the_name_asked_for_not_the_address_connected_to(tls_endpoint) -> None:
+    # The certificate is for 127.0.0.1 alone; 'localhost' is looked up (bounded, by _http) and
+    # connected to at 127.0.0.1, yet TLS must still check the name the URL gave.
+    _, url, ca_file = tls_endpoint
+    url = url.replace("127.0.0.1", "localhost")
+    profile = make_profile(name="a", client_id="test-client", base_url=url, ca_file=str(ca_file))
+    with pytest.raises(LoginServiceError, match="Hostname mismatch.*'localhost'"):
+        _core.mint(profile, "test-secret")
+
+
 # -- one TLS context for each version of a CA file, however many tokens a process mints --------
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import time as real_time
 
 import pytest
@@ -161,3 +162,50 @@ def test_a_signal_before_cmd_starts_leaves_no_files_and_runs_no_cmd(
     argv = ["sh", "-c", f"touch {ran}"]
     status = _renew.run_renewing(PROFILE, token, argv, dict(os.environ), io.StringIO())
     assert (status, os.listdir(tmp_path / "run"), ran.exists()) == (128 + signum, [], False)
+
+
+def test_an_unforeseen_error_is_a_failed_renewal_named_by_its_type_alone(
+    renewer, service, clock, monkeypatch
+) -> None:
+    def broken(profile: object, *, refresh: bool = False) -> Token:
+        raise KeyError("test-secret")  # a defect of ours, whose text might hold anything
+
+    monkeypatch.setattr(_renew._core, "get_token", broken)
+    clock.now = renewer.due
+    renewer.renew()  # raises nothing: CMD goes on, and so do the retries
+    assert (read(renewer.files.token_path), renewer.due) == ("t0", clock.now + 1)
+    err = renewer._err.getvalue()
+    assert err.startswith("amplify-credhelper exec: renewing the token failed (internal error: "
+                          "KeyError): ")  # fmt: skip
+    assert "test-secret" not in err and len(err.splitlines()) == 1
+
+
+def test_a_renewal_that_lands_after_the_files_are_removed_writes_nothing(tmp_path) -> None:
+    folder = tmp_path / "run"
+    folder.mkdir(mode=0o700)
+    files = _renew.TokenFiles(str(folder))
+    files.remove()  # CMD has ended; the renewal thread's mint comes back only now
+    files.write(Token(access_token="late", expires_at=START + 1800, issued_at=START))
+    assert not folder.exists()
+
+
+def test_the_renewal_thread_blocks_the_forwarded_signals(tmp_path, monkeypatch) -> None:
+    class Recording:
+        def __init__(self) -> None:
+            self.due, self.masks = 0.0, []  # due at once
+
+        def renew(self) -> None:
+            self.masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
+            self.due = real_time.time() + 3600
+
+    monkeypatch.setattr(_renew, "time", real_time)
+    renewer = Recording()
+    with _renew._Renewing(renewer) as renewing:  # type: ignore[arg-type]
+        end = real_time.monotonic() + 10
+        while not renewer.masks and real_time.monotonic() < end:
+            real_time.sleep(0.01)
+    renewing._thread.join(10)
+    assert not renewing._thread.is_alive()  # leaving stopped it
+    forwarded = {getattr(signal, name) for name in _renew.FORWARDED}
+    assert forwarded <= set(renewer.masks[0])
+    assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # ours: as it was
