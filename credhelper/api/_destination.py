@@ -1,6 +1,7 @@
 """Where the in-process auths may put a token: the origin rules and the host binding.
 
-- An origin is (scheme, host, port), with the scheme's default port filled in (RFC 6454 §4).
+- An origin is (scheme, host, port), with the scheme's default port filled in: ``origin`` of
+  profiles._urls, the one rule for it.
 - ``keeps_authorization``: whether httpx and requests keep ``Authorization`` on a redirect hop.
   Both keep it on the same origin and on a same-host upgrade from http:80 to https:443, and drop
   it otherwise (httpx ``Client._redirect_headers``, requests ``Session.should_strip_auth``).
@@ -12,23 +13,11 @@
 from __future__ import annotations
 
 from ..errors import ConfigError, HostNotAllowed, shown
-from ..profiles._urls import PLAIN_HTTP_RULE, is_loopback
+from ..profiles._urls import DEFAULT_PORTS, PLAIN_HTTP_RULE, is_loopback, origin
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin(url: str) -> tuple[str, str, int | None]:
-    """(scheme, host, port) of ``url``, lower-cased, the default port filled in."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname or "", parts.port or _DEFAULT_PORTS.get(scheme)
-
 
 def keeps_authorization(old_url: str, new_url: str) -> bool:
     """Whether a redirect from ``old_url`` to ``new_url`` keeps ``Authorization`` (see above)."""
@@ -97,7 +86,7 @@ class HostBinding:
                 f"({PLAIN_HTTP_RULE})"
             )
         name = f"[{host}]" if ":" in host else host
-        if port != _DEFAULT_PORTS[scheme]:
+        if port != DEFAULT_PORTS[scheme]:
             name += f":{port}"
         if self.hosts is not None and not any(host_matches(p, name) for p in self.hosts):
             raise HostNotAllowed(

@@ -17,9 +17,10 @@ httpx auth (``credhelper.api.auth``) and the requests auth (``httpie_amplify``) 
 from __future__ import annotations
 
 from ..profiles._select import load_profile
+from ..profiles._urls import origin
 from ..profiles.profile import Profile
 from ..tokens.token import TENANT_HEADER, Token, authorization, set_request_headers
-from ._destination import HostBinding, keeps_authorization, origin, refuse_proxied
+from ._destination import HostBinding, keeps_authorization, refuse_proxied
 from ._holder import holder_for
 
 TYPE_CHECKING = False

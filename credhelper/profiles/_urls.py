@@ -26,6 +26,19 @@ def is_loopback(host: str) -> bool:
     return name.lower() in _LOOPBACK
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of ``url``: lower-cased, the scheme's default port filled in (RFC
+    6454 §4). The one rule for "the same origin": redirects, a 401's hop, the revocation URL."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+
+
 def check_url(url: str, what: str, *, query: bool = False) -> str:
     """``url``, if it passes ``_check_split_url``: plainly, or by reading it with urlsplit."""
     if not _is_plain_url(url):

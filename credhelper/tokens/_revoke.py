@@ -129,12 +129,10 @@ def _revocation_endpoint(profile: Profile, ends: float) -> str | None:
 
 def _checked(endpoint: str, token_url: str) -> str:
     """``endpoint`` if the client authentication may go there (see the module's docstring)."""
-    from urllib.parse import urlsplit
-
-    from ..profiles._urls import check_url
+    from ..profiles._urls import check_url, origin
 
     check_url(endpoint, "revocation endpoint", query=True)  # RFC 7009 §2: a query is allowed
-    theirs, ours = _origin_parts(urlsplit(endpoint)), _origin_parts(urlsplit(token_url))
+    theirs, ours = origin(endpoint), origin(token_url)
     if theirs != ours:
         raise _NotRevoked(
             f"the revocation endpoint is on {_shown_origin(theirs)}, not on the token URL's "
@@ -143,13 +141,8 @@ def _checked(endpoint: str, token_url: str) -> str:
     return endpoint
 
 
-def _origin_parts(parts: object) -> tuple[str, str, int]:
-    scheme, host, port = parts.scheme, parts.hostname or "", parts.port  # type: ignore[attr-defined]
-    return scheme, host.lower(), port or (443 if scheme == "https" else 80)
-
-
-def _shown_origin(origin: tuple[str, str, int]) -> str:
-    scheme, host, port = origin
+def _shown_origin(where: tuple[str, str, int | None]) -> str:
+    scheme, host, port = where
     return shown(f"{scheme}://{host}:{port}", 120, quoted=False)
 
 

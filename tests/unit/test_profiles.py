@@ -7,6 +7,7 @@ import re
 import pytest
 
 from credhelper import ConfigError, is_loopback, load_profile
+from credhelper.profiles._urls import origin
 from credhelper.profiles._validate import check_name, make_profile
 
 
@@ -178,3 +179,18 @@ class TestLoadProfile:
         from credhelper import list_profiles
 
         assert [p.name for p in list_profiles()] == ["(environment)", "ci", "default"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://Login.Axway.COM/auth", ("https", "login.axway.com", 443)),
+        ("https://login.axway.com:443", ("https", "login.axway.com", 443)),
+        ("https://login.axway.com:8443/x", ("https", "login.axway.com", 8443)),
+        ("http://127.0.0.1/t", ("http", "127.0.0.1", 80)),
+        ("http://[::1]:8080/t", ("http", "::1", 8080)),
+    ],
+)
+def test_an_origin_is_scheme_host_and_port_with_the_default_filled_in(url, expected) -> None:
+    # The one rule the redirect policy, the 401 judge and the revocation URL check all use.
+    assert origin(url) == expected
