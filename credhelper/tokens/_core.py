@@ -8,7 +8,6 @@ on a miss, when a token has to be minted.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 
@@ -170,7 +169,9 @@ def _mint_sharing_failure(profile: Profile) -> Token:
     from ._audit import audited  # a mint only: a cache hit loads nothing of the audit log
 
     try:
-        return audited("mint", profile, lambda: mint(profile, _secret_for(profile)))
+        from ._secret import secret_for
+
+        return audited("mint", profile, lambda: mint(profile, secret_for(profile)))
     except (CredentialsRejected, LoginServiceError, KeyringUnavailable) as exc:
         import contextlib  # a failing mint only: the cache hit does not load it
 
@@ -285,53 +286,9 @@ def client_secret(profile: str | Profile | None = None) -> str:
             f"profile {chosen.name!r} uses a private key: it has no client secret to give"
         )
     from ._audit import audited  # the secret itself is never logged, nor a fingerprint of it
+    from ._secret import secret_for
 
-    return audited("secret", chosen, lambda: _secret_for(chosen))
-
-
-def _environment_secret() -> str:
-    secret = os.environ.get("AMPLIFY_CLIENT_SECRET")
-    if not secret:  # only exec's mark defines the profile without it (see _select)
-        raise ConfigError(
-            "AMPLIFY_CLIENT_SECRET was withheld from this program by `amplify-credhelper exec`, "
-            "so no new token can be minted here: use $AMPLIFY_TOKEN (good until "
-            "$AMPLIFY_TOKEN_EXPIRES_AT), or run exec with --keep-secret-env"
-        )
-    return secret
-
-
-def _secret_for(profile: Profile) -> str:
-    if profile.from_environment:
-        return _environment_secret()
-    if profile.key_file is not None:
-        return _kept_key(profile.key_file)
-    from ..profiles import _keyring
-
-    secret = _keyring.get_secret(profile)
-    what, option = ("private key", " --key-file PATH") if profile.uses_key else ("secret", "")
-    login = f"`amplify-credhelper login --profile {profile.name}{option}`"
-    if secret is None:
-        raise ConfigError(f"no {what} for profile {profile.name!r} in the keyring: run {login}")
-    if _keyring.holds_private_key(secret) != profile.uses_key:
-        # 0.1.0 shared one entry among the profiles of a client, so another profile's login
-        # could leave a key where a secret belongs (or the reverse): never send it.
-        held = "a private key" if not profile.uses_key else "a client secret"
-        raise ConfigError(
-            f"the keyring holds {held}, not the {what}, for profile {profile.name!r} (a login "
-            f"of another profile of this client overwrote it): run {login} again"
-        )
-    return secret
-
-
-secret_for = _secret_for  # a revocation at logout (_revoke) authenticates as a mint does
-
-
-def _kept_key(path: str) -> str:
-    from . import _assertion
-
-    source = f"the key file {path}"
-    data = _assertion.read_key_file(path, private=True)
-    return _assertion.private_pem(data, source, _assertion.no_passphrase(source))
+    return audited("secret", chosen, lambda: secret_for(chosen))
 
 
 def _store_unless_logged_out(profile: Profile, token: Token) -> None:

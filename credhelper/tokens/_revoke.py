@@ -51,10 +51,10 @@ def prepared(profile: Profile) -> Callable[[], str] | None:
     token = cache.read(profile)
     if token is None or token.expires_in() <= 0:
         return None
-    from . import _core
+    from . import _secret
 
     try:
-        secret = _core.secret_for(profile)
+        secret = _secret.secret_for(profile)
     except CredhelperError as exc:  # the keyring, the key file: said, and the logout goes on
         said = _failed(exc, token)  # now: `exc` is gone once the except clause ends
         return lambda: _logged(profile, token, said)
