@@ -21,7 +21,8 @@ from credhelper.cli import dispatch as cli
 
 SUPPORT = Path(__file__).parent / "support"
 
-# Properties: a quick look by default, the full count under tests/run (AMPLIFY_TEST_HYPOTHESIS).
+# Properties: a quick look by default; a full tests/run then runs the property tests alone
+# (-m hypothesis, a mark Hypothesis gives each) with the full count (AMPLIFY_TEST_HYPOTHESIS).
 # The autouse `home` fixture is function-scoped on purpose: each example overwrites the same
 # files in it, which every property here expects.
 _PROPERTIES = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
