@@ -56,6 +56,7 @@ class HostileServer(LoopbackServer):
         self.caught: list[dict[str, object]] = []  # requests that followed a redirect
         self.requests: list[str] = []  # the mode of each request, in order
         self._lock = threading.Lock()
+        self._counted = threading.Condition(self._lock)
         super().__init__(_handler_for(self))
 
     def base_url(self, mode: str) -> str:
@@ -64,6 +65,13 @@ class HostileServer(LoopbackServer):
     def count(self, mode: str, sent: int) -> None:
         with self._lock:
             self.sent[mode] = self.sent.get(mode, 0) + sent
+            self._counted.notify_all()
+
+    def wait_until_ended(self, mode: str, timeout: float) -> bool:
+        """Whether an answer in ``mode`` ended (and ``sent`` counts it) within ``timeout``:
+        a test that hung up learns when the server noticed, instead of sleeping a guess."""
+        with self._lock:
+            return self._counted.wait_for(lambda: mode in self.sent, timeout)
 
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()  # ends every answer still going
