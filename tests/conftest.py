@@ -21,7 +21,8 @@ from credhelper.cli import dispatch as cli
 
 SUPPORT = Path(__file__).parent / "support"
 
-# Properties: a quick look by default, the full count under tests/run (AMPLIFY_TEST_HYPOTHESIS).
+# Properties: a quick look by default; a full tests/run then runs the property tests alone
+# (-m hypothesis, a mark Hypothesis gives each) with the full count (AMPLIFY_TEST_HYPOTHESIS).
 # The autouse `home` fixture is function-scoped on purpose: each example overwrites the same
 # files in it, which every property here expects.
 _PROPERTIES = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
@@ -30,18 +31,27 @@ settings.register_profile("thorough", max_examples=300, **_PROPERTIES)
 settings.load_profile(os.environ.get("AMPLIFY_TEST_HYPOTHESIS", "quick"))
 
 
+# The machine's trust and proxy settings (many CI images set some): a test that means one sets
+# it, and the others get what a user without them gets. A proxy left in place would carry the
+# loopback requests of the HTTP libraries elsewhere, or make them wait for it.
+_PROXIES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+_MACHINE_NETWORK_SETTINGS = (
+    "SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+    *_PROXIES, *(name.upper() for name in _PROXIES),
+)  # fmt: skip
+
+
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own user folders and no AMPLIFY_* settings from outside, nor the
-    machine's SSL_CERT_FILE or SSL_CERT_DIR (many CI images set them): a test that means one
-    sets it, and the others trust what a user without them gets. Nor GITHUB_ACTIONS: on a
-    GitHub runner, commands that hand out a token add a mask line."""
+    machine's trust and proxy settings (above). Nor GITHUB_ACTIONS: on a GitHub runner,
+    commands that hand out a token add a mask line."""
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     for name in list(os.environ):
         if name.startswith("AMPLIFY_") and not name.startswith("AMPLIFY_TEST_"):
             monkeypatch.delenv(name)
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    for name in _MACHINE_NETWORK_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
@@ -61,6 +71,21 @@ def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Fa
     fake = FakeClock()
     monkeypatch.setattr(_http, "time", fake)
     return fake
+
+
+@pytest.fixture(autouse=True)
+def disk_flush(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit tests check what files hold, their modes and the order of writes and renames, not
+    that the disk keeps them through a power cut: os.fsync only checks its descriptor here. A
+    flush costs about a millisecond on an idle disk and far more on a busy one, some two
+    thousand times a run. The integration tests run the installed commands, flushing for real."""
+    if "unit" not in request.node.path.parts:
+        return
+
+    def checked_only(fd: int) -> None:
+        os.fstat(fd)  # a bad descriptor still fails, as fsync would
+
+    monkeypatch.setattr(os, "fsync", checked_only)
 
 
 @pytest.fixture

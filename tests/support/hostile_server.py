@@ -24,6 +24,7 @@ Run alone with ``python tests/support/hostile_server.py``: it prints its URL and
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -40,6 +41,7 @@ MAX_BYTES = 64 << 20
 CHUNK = 64 << 10
 
 
+@functools.lru_cache(maxsize=1)  # built on first use: 80 ms of compression, for one test
 def _gzip_bomb() -> bytes:
     packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)  # +16: a gzip member
     zeros = bytes(1 << 20)
@@ -56,6 +58,7 @@ class HostileServer(LoopbackServer):
         self.caught: list[dict[str, object]] = []  # requests that followed a redirect
         self.requests: list[str] = []  # the mode of each request, in order
         self._lock = threading.Lock()
+        self._counted = threading.Condition(self._lock)
         super().__init__(_handler_for(self))
 
     def base_url(self, mode: str) -> str:
@@ -64,6 +67,13 @@ class HostileServer(LoopbackServer):
     def count(self, mode: str, sent: int) -> None:
         with self._lock:
             self.sent[mode] = self.sent.get(mode, 0) + sent
+            self._counted.notify_all()
+
+    def wait_until_ended(self, mode: str, timeout: float) -> bool:
+        """Whether an answer in ``mode`` ended (and ``sent`` counts it) within ``timeout``:
+        a test that hung up learns when the server noticed, instead of sleeping a guess."""
+        with self._lock:
+            return self._counted.wait_for(lambda: mode in self.sent, timeout)
 
     def __exit__(self, *exc: object) -> None:
         self.stopping.set()  # ends every answer still going
@@ -151,7 +161,7 @@ def _handler_for(server: HostileServer) -> type[BaseHTTPRequestHandler]:
                 self._write(b" " * CHUNK)
 
         def play_gzip_bomb(self, *_: object) -> None:
-            self._answer(200, _BOMB, Content_Encoding="gzip")
+            self._answer(200, _gzip_bomb(), Content_Encoding="gzip")
 
         def play_redirect(self, *_: object) -> None:
             self.send_response(307)
@@ -176,9 +186,6 @@ def _handler_for(server: HostileServer) -> type[BaseHTTPRequestHandler]:
             pass
 
     return Handler
-
-
-_BOMB = _gzip_bomb()
 
 
 def main() -> None:

@@ -9,6 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a sixth client connecting at once (the thread tests
+    # send 16) lost its SYN and the kernel sent it again a second later.
+    request_queue_size = 64
 
     def handle_error(self, request: object, client_address: object) -> None:
         # A client that gave up (a timeout test) breaks the pipe: expected, not worth a trace.

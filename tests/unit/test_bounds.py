@@ -19,7 +19,9 @@ from credhelper.tokens import _core, _http
 from credhelper.tokens.oauth import build_token_request, parse_token_response
 
 REAL_DEADLINE = _http.DEADLINE  # read before the fixture below shortens it
-DEADLINE = 0.6  # six tests wait it out: short, yet six trickled bytes long
+# Six tests wait it out: short, yet six trickled bytes long (the server trickles a byte every
+# 0.05 s), so a deadline that restarted at each byte would never end.
+DEADLINE = 0.3
 # Generous: each call must end, not be fast. Without the deadline they run for minutes.
 ENDS_WITHIN = DEADLINE + 8
 
@@ -32,7 +34,7 @@ def short_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def hostile() -> HostileServer:
-    with HostileServer(interval=0.1) as server:
+    with HostileServer(interval=0.05) as server:
         yield server
 
 
@@ -76,8 +78,9 @@ def test_a_slow_answer_ends_at_the_deadline(hostile, mode: str) -> None:
 
 
 def test_the_deadline_covers_the_retries(hostile) -> None:
-    hostile.interval = 0.05
-    # Each read gets its byte in time, and each retry would start the clock again.
+    hostile.interval = 0.02
+    # Each read gets its byte in time (five bytes a read timeout), and each retry would start the
+    # clock again.
     failure = _send(hostile, "trickle-body", timeout=DEADLINE / 3)
     assert isinstance(failure, LoginServiceError)
     assert f"no complete answer within {DEADLINE:g} s" in str(failure)
@@ -100,7 +103,9 @@ def test_an_answer_beyond_1_mib_is_refused_and_not_read(hostile, mode: str, deta
         "a few kilobytes: check the token URL"
     )
     assert hostile.requests == [mode]  # not retried
-    hostile.stopping.wait(0.5)  # let the server see the hang-up and count what it sent
+    # Once the server saw the hang-up and counted what it sent (a client that read on would
+    # have it run to its 64 MiB, and fail the check below).
+    assert hostile.wait_until_ended(mode, ENDS_WITHIN), "the server is still sending"
     # What got out before we hung up: the kernel's socket buffers at most, never the 64 MiB.
     assert hostile.sent.get(mode, 0) < 24 << 20
 
