@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.require import need
 
 from credhelper import get_token
 from credhelper.profiles import config
@@ -31,8 +32,7 @@ def _plant(path: Path, kind: str, tmp_path: Path) -> None:
     elif kind == "other owner":
         path.write_text("{}")
         path.chmod(0o600)
-        if os.geteuid() != 0:
-            pytest.skip("root, to give a file to another user")
+        need(os.geteuid() == 0, "root, to give a file to another user")
         os.chown(path, 65534, 65534)
 
 
