@@ -4,6 +4,7 @@ loopback token endpoint: slow mints, failures, 401s, cancellation and cold-cache
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import threading
 import time
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from keyring.errors import KeyringLocked
+from support.fake_keyring import MemoryKeyring
 from support.token_endpoint import Fault, TokenEndpoint
 
 import credhelper
@@ -163,10 +166,10 @@ def test_cancelling_mid_mint_leaves_no_lock_held_and_a_whole_cache(logged_in, mo
         task = asyncio.create_task(credhelper.get_token_async())
         await gate.until_minting()
         task.cancel()
-        await asyncio.sleep(0.01)
-        gate.release.set()
         with pytest.raises(asyncio.CancelledError):
             await task
+        gate.release.set()
+        await credhelper.get_token_async()  # queued behind the mint, so it has ended
 
     run(main)
     lock = cache.lock(profile, timeout=0)  # taken at once, or filelock.Timeout
@@ -282,3 +285,115 @@ def test_coroutines_queued_behind_a_failing_mint_share_its_failure(logged_in, mo
     answers = run(main)
     assert all(isinstance(a, credhelper.CredentialsRejected) for a in answers), answers
     assert len(seen) == 1
+
+
+class HeldKeyring:
+    """The test keyring's reads wait until released (or 10 s pass), then answer, or fail when
+    told to: a keyring stuck on an unlock prompt that the test ends."""
+
+    def __init__(self, backend: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.reading, self.release, self.answered = (threading.Event() for _ in range(3))
+        self.fail = False
+        answer = backend.get_password
+
+        def held(service: str, username: str) -> str | None:
+            self.reading.set()
+            self.release.wait(10)
+            self.answered.set()
+            if self.fail:
+                raise KeyringLocked("the collection is locked")
+            return answer(service, username)
+
+        monkeypatch.setattr(backend, "get_password", held)  # undone after the test
+
+    async def until_reading(self) -> None:
+        while not self.reading.is_set():
+            await asyncio.sleep(0.001)
+
+
+def _unreported(loop: asyncio.AbstractEventLoop) -> list[dict]:
+    """What the loop would print on stderr (e.g. "Task exception was never retrieved")."""
+    seen: list[dict] = []
+    loop.set_exception_handler(lambda _, context: seen.append(context))
+    return seen
+
+
+def test_a_cancelled_wait_ends_at_once_and_the_next_call_shares_its_mint(
+    logged_in, memory_keyring, monkeypatch
+) -> None:
+    before, held = _cold(logged_in), HeldKeyring(memory_keyring, monkeypatch)
+
+    async def main() -> credhelper.Token:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(credhelper.get_token_async(), 0.01)
+        assert held.reading.is_set() and not held.answered.is_set()  # the mint goes on
+        later = asyncio.create_task(credhelper.get_token_async())
+        await asyncio.sleep(0.01)
+        held.release.set()
+        return await later
+
+    assert run(main).access_token == logged_in.issued[-1]
+    assert logged_in.token_requests - before == 1
+
+
+def test_a_mint_failing_after_its_caller_left_is_shared_and_never_printed(
+    logged_in, memory_keyring, monkeypatch
+) -> None:
+    _cold(logged_in)
+    held = HeldKeyring(memory_keyring, monkeypatch)
+    held.fail = True
+
+    async def main() -> list[dict]:
+        unreported = _unreported(asyncio.get_running_loop())
+        first = asyncio.create_task(credhelper.get_token_async())
+        await held.until_reading()
+        first.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await first
+        assert not held.answered.is_set()
+        later = asyncio.create_task(credhelper.get_token_async())
+        await asyncio.sleep(0.01)
+        held.release.set()
+        with pytest.raises(credhelper.KeyringUnavailable):
+            await later
+        del first, later
+        gc.collect()  # a task's unretrieved exception is reported when it is collected
+        return unreported
+
+    assert run(main) == []
+
+
+def test_a_cancelled_request_of_an_async_client_ends_at_once(
+    logged_in, memory_keyring, monkeypatch
+) -> None:
+    before, held, seen = _cold(logged_in), HeldKeyring(memory_keyring, monkeypatch), []
+
+    async def main() -> int:
+        async with httpx.AsyncClient(auth=AmplifyAuth(), transport=_api([], seen)) as client:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(client.get(URL), 0.01)
+            assert not held.answered.is_set() and seen == []
+            later = asyncio.create_task(client.get(URL))
+            await asyncio.sleep(0.01)
+            held.release.set()
+            return (await later).status_code
+
+    assert run(main) == 200
+    assert logged_in.token_requests - before == 1
+    assert [h["Authorization"] for h in seen] == [f"Bearer {logged_in.issued[-1]}"]
+
+
+def test_a_trio_cancellation_ends_the_wait_at_once(logged_in, memory_keyring, monkeypatch) -> None:
+    import trio
+
+    _cold(logged_in)
+    held = HeldKeyring(memory_keyring, monkeypatch)
+
+    async def main() -> credhelper.Token:
+        with trio.move_on_after(0.01) as scope:
+            await credhelper.get_token_async()
+        assert scope.cancelled_caught and not held.answered.is_set()
+        held.release.set()
+        return await credhelper.get_token_async()
+
+    assert trio.run(main).access_token == logged_in.issued[-1]
