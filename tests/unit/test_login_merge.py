@@ -90,3 +90,12 @@ def test_a_registry_taken_while_the_token_was_requested_refuses_the_login(
     )
     assert set(config.load_all()) == {"default"}  # nothing saved
     assert len(memory_keyring.entries) == 1  # the default profile's secret alone
+
+
+def test_logout_removes_the_secret_of_the_profile_as_stored_when_it_removes(
+    logged_in, memory_keyring
+) -> None:
+    stored = load_profile("default")
+    read_before = make_profile(**{**stored.as_dict(), "client_id": "before-a-new-login"})
+    _core.logout(read_before, lambda profile: profile.client_id)
+    assert (config.load_all(), memory_keyring.entries) == ({}, {})  # no secret orphaned
