@@ -49,13 +49,20 @@ def file_lock(path: str) -> BaseFileLock:
 
 
 @contextlib.contextmanager
-def held(path: str, busy: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def held(
+    path: str, busy: str, timeout: float = LOCK_TIMEOUT, in_turn: bool = False
+) -> Iterator[None]:
     """Hold the lock on ``path``, waiting at most ``timeout`` seconds (then ConfigError:
-    ``busy``, then "try again"). Where no lock file can be had at all (a read-only folder),
-    go on: the write that follows then fails with its own clear error."""
+    ``busy``, then "try again"); ``in_turn``: as long as the lock changes hands, each holder
+    keeping it at most ``timeout`` seconds (``acquire_in_turn``). Where no lock file can be had
+    at all (a read-only folder), go on: the write that follows then fails with its own clear
+    error."""
     try:
         lock = file_lock(path)
-        lock.acquire(timeout=timeout)
+        if in_turn:
+            acquire_in_turn(lock, path, timeout)
+        else:
+            lock.acquire(timeout=timeout)
     except TimeoutError as exc:  # filelock.Timeout, itself an OSError: test it first
         raise ConfigError(f"{busy} for {timeout:.0f} s: try again") from exc
     except OSError as exc:
@@ -63,9 +70,60 @@ def held(path: str, busy: str, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
         yield
         return
     try:
+        if in_turn and lock.lock_counter == 1:
+            _stamp_holder(path)
         yield
     finally:
         lock.release()
+
+
+TURN_POLL = 1.0  # seconds between looks at who holds a lock waited for in turn
+
+
+def acquire_in_turn(lock: BaseFileLock, path: str, timeout: float) -> None:
+    """Acquire ``lock``, waiting while it passes from holder to holder: a queue of writers,
+    each quick, may take longer than ``timeout`` in all (8 logins with a slow keyring). Give
+    up (TimeoutError) only when one holder has kept it ``timeout`` seconds: each holder stamps
+    the lock file when it takes the lock, so a new stamp is a new holder."""
+    import time
+
+    seen, since = _holder_stamp(path), time.monotonic()
+    while True:
+        try:
+            lock.acquire(timeout=TURN_POLL)
+            return
+        except TimeoutError:
+            now = _holder_stamp(path)
+            if now != seen:
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since >= timeout:
+                raise
+
+
+def _stamp_holder(path: str) -> None:
+    """Write who holds the lock into its file (flock ignores the content): this process and a
+    counter of its own, so that a waiter sees each new holder."""
+    global _turns
+    _turns += 1
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            os.write(fd, f"{os.getpid()} {_turns}\n".encode())
+        finally:
+            os.close(fd)
+    except OSError as exc:  # waiters then count from their start: the old bound
+        _log.debug("cannot stamp the lock %s (%s)", path, exc.strerror or exc)
+
+
+_turns = 0
+
+
+def _holder_stamp(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(64)
+    except OSError:
+        return b""
 
 
 def move_aside_if_unusable(path: str) -> None:

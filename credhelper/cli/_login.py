@@ -52,9 +52,11 @@ class Login(Command):
             command.add_login_options(parser)
 
     def run(self, args: argparse.Namespace, io: Streams) -> int:
-        profile = self._login_profile(args)
+        profile = self._login_profile(args, config.load_all().get(stored_name(args.profile)))
         secret = _read_key(args, io) if profile.uses_key else _read_secret(args, io)
-        token = _core.login(profile, secret)
+        # Built again when saving, from the profile stored then: what others saved while the
+        # token was requested (a setup-docker, an erase, another login's options) stays.
+        token = _core.login(profile, secret, lambda current: self._login_profile(args, current))
         from ._doctor import warn_of_integration_failures  # e.g. registries on a key profile
 
         warn_of_integration_failures(profile, self._integrations())
@@ -68,12 +70,13 @@ class Login(Command):
             )
         return 0
 
-    def _login_profile(self, args: argparse.Namespace) -> Profile:
-        """The profile to save: the stored one (when logging in again; one that cannot be read
-        is replaced), changed by the options given."""
-        name = stored_name(args.profile)
-        existing = config.load_all().get(name)
-        fields: dict[str, object] = existing.as_dict() if existing else {"name": name}
+    def _login_profile(self, args: argparse.Namespace, existing: Profile | None) -> Profile:
+        """The profile to save: ``existing``, the stored one (when logging in again; one that
+        cannot be read is replaced), changed by the options given; the fields they do not name
+        stay as stored. Integrations' checks (a registry served by another profile) run here."""
+        fields: dict[str, object] = (
+            existing.as_dict() if existing else {"name": stored_name(args.profile)}
+        )
         fields.update({k: getattr(args, k) for k in _LOGIN_FIELDS if getattr(args, k) is not None})
         if args.ca_file:
             fields["ca_file"] = os.path.abspath(args.ca_file)

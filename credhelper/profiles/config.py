@@ -59,7 +59,9 @@ def config_lock() -> contextlib.AbstractContextManager[None]:
     from .._locks import held
 
     lock = path() + ".lock"
-    return held(lock, busy=f"{lock} has been locked")
+    # Writers queue on it (8 logins whose keyring takes seconds each): waiting in turn, the
+    # bound is on one holder, and the message says that.
+    return held(lock, busy=f"{lock} has been held by one process", in_turn=True)
 
 
 def read() -> Stored:

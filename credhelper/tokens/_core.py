@@ -233,20 +233,27 @@ def mint(profile: Profile, secret: str) -> Token:
         raise
 
 
-def login(profile: Profile, secret: str) -> Token:
+def login(
+    profile: Profile,
+    secret: str,
+    as_stored: Callable[[Profile | None], Profile] | None = None,
+) -> Token:
     """Prove the credentials with a token, then save the secret, the profile and the token.
 
     ``secret`` is the client secret or, for a key profile, the private key (PEM). Nothing is
     saved when the token request fails, and the CA file and the keyring are tried before the
     network, so an unusable one costs no request. A key kept in its own file never enters the
     keyring. A failure while saving leaves config.json and the keyring as they were.
+    ``as_stored``: what to save, from the profile stored when saving (``save_login``).
     """
     from ._audit import audited
 
-    return audited("login", profile, lambda: _proven_and_saved(profile, secret))
+    return audited("login", profile, lambda: _proven_and_saved(profile, secret, as_stored))
 
 
-def _proven_and_saved(profile: Profile, secret: str) -> Token:
+def _proven_and_saved(
+    profile: Profile, secret: str, as_stored: Callable[[Profile | None], Profile] | None
+) -> Token:
     from ..profiles import _keyring
     from . import _http, _transaction
 
@@ -254,7 +261,7 @@ def _proven_and_saved(profile: Profile, secret: str) -> Token:
     if profile.key_file is None:
         _transaction.keyring_call(profile, _keyring.probe)  # fails fast with KeyringUnavailable
     token = mint(profile, secret)
-    _transaction.save_login(profile, secret)
+    _transaction.save_login(profile, secret, as_stored)
     _cache_or_warn(profile, token)
     return token
 

@@ -26,12 +26,23 @@ if TYPE_CHECKING:
 
     _T = TypeVar("_T")
 
-def save_login(profile: Profile, secret: str) -> None:
+def save_login(
+    profile: Profile,
+    secret: str,
+    as_stored: Callable[[Profile | None], Profile] | None = None,
+) -> None:
     """Keep ``profile`` in config.json and its secret (unless its key stays in its file) in
-    the keyring, then drop the entries it no longer reads."""
+    the keyring, then drop the entries it no longer reads.
+
+    ``as_stored(current)`` gives the profile to save from the one stored at that moment
+    (None: none), read under the lock: a login applies its own options onto what other
+    processes saved while its token was requested, never a copy read before (the default:
+    ``profile`` as it is). What the token request proved stays ``profile``'s (``_PROVEN``)."""
     with config.config_lock(), _signals_raise():
         stored = config.load_all()
         previous = stored.get(profile.name)
+        if as_stored is not None:
+            profile = _as_proven(as_stored(previous), profile)
         with _staged_config({**stored, profile.name: profile}) as staged:
             undo = (
                 keyring_call(profile, _keyring.set_secret, secret)
@@ -40,6 +51,29 @@ def save_login(profile: Profile, secret: str) -> None:
             )
             _commit(staged, undo)
     _forget_replaced_secrets(profile, previous)
+
+
+# The fields that say which credential a login proved, and against which service: the saved
+# profile takes them from the profile the token was minted with, whatever another process
+# stored meanwhile, so that the secret set in the keyring is the one its profile reads.
+_PROVEN = (
+    "client_id",
+    "env",
+    "region",
+    "base_url",
+    "realm",
+    "token_url",
+    "auth_method",
+    "ca_file",
+    "key_file",
+    "key_id",
+)
+
+
+def _as_proven(saved: Profile, minted: Profile) -> Profile:
+    from ..profiles._validate import make_profile
+
+    return make_profile(**{**saved.as_dict(), **{k: getattr(minted, k) for k in _PROVEN}})
 
 
 def remove_profile(profile: Profile, prepare: Callable[[Profile], _T]) -> _T:
@@ -51,8 +85,11 @@ def remove_profile(profile: Profile, prepare: Callable[[Profile], _T]) -> _T:
     deleted here, and is the one ``prepare`` reads), and one that starts after finds the
     profile gone (``_core``)."""
     with config.config_lock(), cache.mint_lock_held(profile), _signals_raise():
+        stored = config.load_all()
+        # As stored now: a login since the caller read it may have changed its secret's entry.
+        profile = stored.get(profile.name, profile)
         prepared = prepare(profile)
-        remaining = {k: v for k, v in config.load_all().items() if k != profile.name}
+        remaining = {k: v for k, v in stored.items() if k != profile.name}
         with _staged_config(remaining) as staged:
             if profile.key_file is None:
                 undo = _keyring.delete_secret(profile)

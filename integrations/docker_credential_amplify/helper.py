@@ -69,8 +69,10 @@ class ProfileRegistries:
                 f"{registry} is served by the AMPLIFY_CLIENT_ID/_SECRET profile: remove it from "
                 "AMPLIFY_DOCKER_REGISTRIES instead"
             )
-        unassign([registry])
-        return registry, profile.name
+        taken = unassign([registry])  # under the config lock, as the profiles are then
+        if registry not in taken:
+            raise NotFound()  # another erase or setup-docker took it meanwhile
+        return registry, taken[registry]
 
     def list(self) -> dict[str, str]:
         return {r: p.client_id for r, p in served().items() if not p.uses_key}
