@@ -167,12 +167,12 @@ def _raise_once() -> Callable[[int, object], None]:
     def handler(number: int, _frame: object) -> None:
         seen.append(number)
         if len(seen) == 1:
-            raise Terminated(_name(number), number)
+            raise Terminated(_signal_name(number), number)
 
     return handler
 
 
-def _name(number: int) -> str:
+def _signal_name(number: int) -> str:
     """The signal's name; a real-time one has none of its own but SIGRTMIN's and SIGRTMAX's."""
     import signal
 
