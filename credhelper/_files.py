@@ -57,18 +57,25 @@ def _plain_linux_dir(variable: str, default: str) -> str | None:
 
 
 def ensure_private_dir(path: str) -> None:
-    """Create ``path`` as a 0700 folder of ours, replacing a symlink planted in its place."""
+    """Create ``path`` as a 0700 folder of ours; a symlink or a file in its place is moved
+    aside (never written through, never deleted: a file there may hold what someone keeps)."""
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         os.makedirs(path, mode=0o700, exist_ok=True)
         info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-        # Someone else's folder (or file) behind our name: never write through it.
-        os.unlink(path)
+        move_aside(path)
         os.mkdir(path, 0o700)
     elif stat.S_IMODE(info.st_mode) & 0o077:
         os.chmod(path, 0o700)
+
+
+def move_aside(path: str) -> str:
+    """Rename ``path`` to a name beside it that says it was unusable; that name."""
+    aside = f"{path}.unusable-{os.getpid()}-{id(path):x}"
+    os.rename(path, aside)
+    return aside
 
 
 def read_private_json(path: str) -> object:

@@ -142,8 +142,7 @@ def move_aside_if_unusable(path: str) -> None:
     try:
         fcntl.flock(folder, fcntl.LOCK_EX)  # held for an lstat and a rename: never long
         if not _usable(path):
-            aside = f"{path}.unusable-{os.getpid()}-{id(path):x}"
-            os.rename(path, aside)
+            aside = _files.move_aside(path)
             _log.debug("moved the unusable lock file %s aside to %s", path, aside)
     finally:
         os.close(folder)  # releases the folder's lock

@@ -6,8 +6,9 @@
     ├── CredentialsRejected      exit 2
     ├── LoginServiceError        exit 3
     └── KeyringUnavailable       exit 4
-    Terminated (a SystemExit)    SIGTERM, SIGHUP or SIGQUIT during login's or logout's saving
-                                 step, once undone: exit 128 + the signal's number
+    Terminated (a SystemExit)    a signal that would end us (SIGTERM, SIGHUP, SIGUSR1, ...)
+                                 during login's or logout's saving step, once undone: exit 128
+                                 + the signal's number
 
 ``EXIT_CODES`` says what each code means: the one copy, which ``--help`` prints. ``reported`` is
 the one place where a failure becomes a line on stderr, for every program of the project (the
@@ -26,7 +27,7 @@ from . import _log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
     from typing import IO, NoReturn, TextIO
 
 PROG = "amplify-credhelper"
@@ -252,7 +253,18 @@ def _discard_stdout() -> None:
 
 class ClosedStream:
     """Stands in for a standard stream that was closed when we started (``cmd >&-``), where
-    Python gives None: writing fails like writing to a closed descriptor, reading finds EOF."""
+    Python gives None: writing fails like writing to a closed descriptor, reading finds EOF.
+    It has every method and attribute a text stream has (``io.TextIOWrapper``'s; a unit test
+    holds it to that), so no caller meets an AttributeError where a real stream would fail."""
+
+    encoding = "utf-8"
+    errors = "strict"
+    newlines = None
+    line_buffering = False
+    write_through = False
+    closed = False  # as ours: the descriptor closed before we started, not this object
+    name = "<closed>"
+    mode = "r+"
 
     def __init__(self, empty: str | bytes = "") -> None:
         self._empty = empty
@@ -262,15 +274,60 @@ class ClosedStream:
         return ClosedStream(b"")
 
     def write(self, data: object) -> int:
-        raise OSError(9, "Bad file descriptor")  # EBADF, as a closed descriptor gives
+        raise _closed()
 
-    def read(self, size: int = -1) -> str | bytes:
+    def writelines(self, lines: Iterable[object]) -> None:
+        raise _closed()
+
+    def fileno(self) -> int:
+        raise _closed()
+
+    def truncate(self, size: int | None = None) -> int:
+        raise _closed()
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        raise _closed()
+
+    def tell(self) -> int:
+        raise _closed()
+
+    def read(self, size: int | None = -1) -> str | bytes:
         return self._empty
 
-    def readline(self, size: int = -1) -> str | bytes:
+    def readline(self, size: int | None = -1) -> str | bytes:
         return self._empty
+
+    def readlines(self, hint: int = -1) -> list[str | bytes]:
+        return []
+
+    def detach(self) -> ClosedStream:
+        return self.buffer
+
+    def reconfigure(self, **_options: object) -> None:
+        pass
 
     def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def __enter__(self) -> ClosedStream:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
         pass
 
     def __iter__(self) -> ClosedStream:
@@ -278,6 +335,10 @@ class ClosedStream:
 
     def __next__(self) -> str | bytes:
         raise StopIteration
+
+
+def _closed() -> OSError:
+    return OSError(9, "Bad file descriptor")  # EBADF, as a closed descriptor gives
 
 
 def standard_streams() -> tuple[TextIO, TextIO, TextIO]:

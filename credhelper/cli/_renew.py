@@ -41,7 +41,7 @@ import threading
 import time
 
 from .. import _files
-from ..errors import PROG, CredhelperError
+from ..errors import PROG, ConfigError, CredhelperError
 from ..tokens import _core
 from ..tokens.token import header_lines
 
@@ -80,7 +80,18 @@ class TokenFiles:
         where = os.environ.get("XDG_RUNTIME_DIR") or None
         if where is not None and not os.path.isdir(where):
             where = None
-        return cls(tempfile.mkdtemp(prefix=f"{PROG}-", dir=where))
+        try:
+            return cls(tempfile.mkdtemp(prefix=f"{PROG}-", dir=where))
+        except OSError as exc:  # a read-only or full runtime folder: ours to report, not CMD's
+            raise _cannot_write(where or tempfile.gettempdir(), exc) from exc
+
+    def fill(self, token: Token) -> None:
+        """The first ``write``, before CMD starts: a failure ends ``exec``, in one line that
+        names the folder (later ones are failed renewals, and CMD goes on)."""
+        try:
+            self.write(token)
+        except OSError as exc:
+            raise _cannot_write(self.folder, exc) from exc
 
     def environment(self) -> dict[str, str]:
         return {"AMPLIFY_TOKEN_FILE": self.token_path, "AMPLIFY_HEADER_FILE": self.header_path}
@@ -102,6 +113,10 @@ class TokenFiles:
         with self._lock:
             self._removed = True
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _cannot_write(folder: str, exc: OSError) -> ConfigError:
+    return ConfigError(f"cannot write the token files in {folder}: {exc.strerror or exc}")
 
 
 class Renewer:
@@ -156,12 +171,13 @@ def run_renewing(
     profile: Profile, token: Token, argv: list[str], environ: Mapping[str, str], err: IO[str]
 ) -> int:
     """Run ``argv`` as our child with ``environ`` and the token files; CMD's exit status.
-    Raises OSError when CMD cannot be started (the files are gone by then)."""
+    Raises ConfigError when the token files cannot be written (CMD is not started), OSError
+    when CMD cannot be started (the files are gone by then)."""
     # Signals are caught before the files exist: none may end us while they are on disk.
     with _Forwarding() as forwarding:
         files = TokenFiles.create()
         try:
-            files.write(token)
+            files.fill(token)
             renewer = Renewer(profile, token, files, err)
             if forwarding.pending:  # one came before CMD started: end as it would have ended us
                 return 128 + forwarding.pending[0]

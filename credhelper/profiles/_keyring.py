@@ -242,15 +242,30 @@ def _call(
 DEADLINE = 20.0  # seconds; with a token request's 30 s, within the 60 s others wait on a mint
 
 
+# AMPLIFY_KEYRING_TIMEOUT's bounds: below a tenth of a second no keyring answers; above ten
+# minutes a stuck one holds every waiter on a mint for longer than anyone waits.
+_DEADLINE_BOUNDS = (0.1, DEADLINE * 30)
+
+
 def deadline() -> float:
-    """Seconds a keyring call may take: AMPLIFY_KEYRING_TIMEOUT, else DEADLINE."""
+    """Seconds a keyring call may take: AMPLIFY_KEYRING_TIMEOUT, else DEADLINE. A value that is
+    not seconds within the bounds is refused (ConfigError), as the environment's other
+    settings are: taking 20 s in its place would hide the mistake."""
     import os
 
-    try:
-        seconds = float(os.environ.get("AMPLIFY_KEYRING_TIMEOUT", DEADLINE))
-    except ValueError:
+    given = os.environ.get("AMPLIFY_KEYRING_TIMEOUT")
+    if not given:  # unset or empty, as the environment's other settings
         return DEADLINE
-    return seconds if 0 < seconds <= DEADLINE * 30 else DEADLINE
+    low, high = _DEADLINE_BOUNDS
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = float("nan")
+    if not low <= seconds <= high:  # NaN and infinity fail the comparison too
+        raise ConfigError(
+            f"AMPLIFY_KEYRING_TIMEOUT={shown(given)}: expected seconds from {low:g} to {high:g}"
+        )
+    return seconds
 
 
 def _late(doing: str, seconds: float) -> KeyringUnavailable:

@@ -173,7 +173,12 @@ def _log_bytes(file: str) -> bytes:
         fd = os.open(file, flags)
     except FileNotFoundError:
         return b""
-    with os.fdopen(fd, "rb") as handle:
+    try:
+        handle = os.fdopen(fd, "rb")
+    except OSError as exc:  # a folder in its place: fdopen names the descriptor, we the file
+        os.close(fd)  # fdopen leaves it open when it refuses
+        raise OSError(exc.errno, exc.strerror, file) from exc
+    with handle:
         return handle.read(2 * MAX_BYTES)  # a file grown past any cap is read in part
 
 

@@ -148,7 +148,7 @@ def _attempt(
         return _Failure(str(exc))
     except httpx.HTTPError as exc:
         if watchdog.left() <= 0:
-            return _Failure(f"no complete answer within {watchdog.seconds:g} s")
+            return _Failure(f"no complete answer within {_rounded(watchdog.seconds)} s")
         # The library's text may quote the answer (h11: "illegal header line: b'...'").
         return _Failure(said(_describe(exc), request.credentials(), limit=300))
 
@@ -209,6 +209,12 @@ def _refuse_redirect(response: httpx.Response, request: TokenRequest) -> None:
             f"to {said(location, request.credentials(), quoted=True)}: redirects are not "
             "followed, so that the secret goes to the token URL given alone; check that URL"
         )
+
+
+def _rounded(seconds: float) -> str:
+    """Seconds as a message shows them: to a tenth (a deadline that is what remains of a larger
+    one, as logout's revocation passes, is 3.97009 s; the user set 4)."""
+    return f"{round(seconds, 1):g}"
 
 
 class _Watchdog:
@@ -302,7 +308,7 @@ class _BoundedLookups(httpcore.SyncBackend):
             return _deadline.within(
                 max(self._watchdog.left(), 0.0),
                 lambda: _LookupHung(
-                    f"the name lookup of {host} did not answer within the {seconds:g} s "
+                    f"the name lookup of {host} did not answer within the {_rounded(seconds)} s "
                     "deadline (check DNS)"
                 ),
                 lambda: socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM),

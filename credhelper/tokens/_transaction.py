@@ -3,8 +3,9 @@
 config.json is written in full beside its place first (where a full disk or a read-only
 folder fails, before anything changed), then the keyring changes, then one rename commits
 the file. A failure after the keyring step (Ctrl-C included) undoes it, so a secret never
-outlives its profile and a profile never loses its secret. SIGTERM, SIGHUP and SIGQUIT, which
-would end the process where it stands, become an exception for that while (``_signals_raise``).
+outlives its profile and a profile never loses its secret. The signals that would end the
+process where it stands (SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, the real-time ones...)
+become an exception for that while (``_signals_raise``).
 Only login and logout load this.
 """
 
@@ -149,8 +150,26 @@ def _forget_stored_secret(profile: Profile) -> None:
 
 # -- signals --------------------------------------------------------------------------------
 
-# Signals whose default action ends the process at once; SIGINT is an exception already.
-_ENDING = ("SIGTERM", "SIGHUP", "SIGQUIT")
+# Signals whose default action ends the process at once (signal(7): "Term" and "Core") and
+# that a handler can catch; SIGINT is an exception already. Left out: SIGPIPE, which Python
+# ignores (a write fails instead), and the faults a bad instruction raises (SIGSEGV, SIGBUS,
+# SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT), where a Python handler cannot run safely. Names a
+# platform lacks are skipped (SIGPOLL is SIGIO on Linux; SIGEMT and SIGLOST are others').
+_ENDING = (
+    "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF",
+    "SIGIO", "SIGPOLL", "SIGXCPU", "SIGXFSZ", "SIGPWR", "SIGSTKFLT", "SIGEMT", "SIGLOST",
+)  # fmt: skip
+
+
+def _ending_signals() -> set[int]:
+    """The numbers of ``_ENDING`` on this platform, and the real-time signals where it has them
+    (SIGRTMIN to SIGRTMAX: all end the process by default)."""
+    import signal
+
+    numbers = {getattr(signal, name) for name in _ENDING if hasattr(signal, name)}
+    if hasattr(signal, "SIGRTMIN") and hasattr(signal, "SIGRTMAX"):
+        numbers.update(range(signal.SIGRTMIN, signal.SIGRTMAX + 1))
+    return numbers & signal.valid_signals()
 
 
 @contextlib.contextmanager
@@ -165,7 +184,7 @@ def _signals_raise() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    numbers = [getattr(signal, name) for name in _ENDING if hasattr(signal, name)]
+    numbers = sorted(_ending_signals())
     previous = {n: signal.getsignal(n) for n in numbers if signal.getsignal(n) == signal.SIG_DFL}
     for number in previous:
         signal.signal(number, _raise_once())
@@ -179,16 +198,25 @@ def _signals_raise() -> Iterator[None]:
 def _raise_once() -> Callable[[int, object], None]:
     """A handler raising ``Terminated`` for the first signal; later ones (during the undo it
     causes) are noted and dropped, so the undo finishes."""
-    import signal
 
     seen: list[int] = []
 
     def handler(number: int, _frame: object) -> None:
         seen.append(number)
         if len(seen) == 1:
-            raise Terminated(signal.Signals(number).name, number)
+            raise Terminated(_signal_name(number), number)
 
     return handler
+
+
+def _signal_name(number: int) -> str:
+    """The signal's name; a real-time one has none of its own but SIGRTMIN's and SIGRTMAX's."""
+    import signal
+
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"SIGRTMIN+{number - signal.SIGRTMIN}"
 
 
 # -- the file steps ---------------------------------------------------------------------------

@@ -42,16 +42,23 @@ def read(path: str) -> dict[str, object]:
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    if len(raw) > _MAX_SIZE:
+        raise ConfigError(f"{path} is larger than {_MAX_SIZE >> 20} MiB: {_FIX}")
     try:
-        config = json.loads(raw) if len(raw) <= _MAX_SIZE else None
-    except (ValueError, RecursionError):
+        config = json.loads(raw)
+    except RecursionError as exc:
+        raise ConfigError(f"{path} is nested too deeply to read: {_FIX}") from exc
+    except ValueError:
         config = None
     if not isinstance(config, dict):
-        raise ConfigError(f"{path} is not a JSON object: fix it, then run this again")
+        raise ConfigError(f"{path} is not a JSON object: {_FIX}")
     for key in ("credHelpers", "auths"):
         if not isinstance(config.get(key, {}), dict):
             raise ConfigError(f"{path}: its {key!r} is not a JSON object: fix it first")
     return config
+
+
+_FIX = "fix it, then run this again"
 
 
 def _without_waiting(path: str, flags: int) -> int:

@@ -72,8 +72,22 @@ class GlobalGitConfig:
         except subprocess.TimeoutExpired as exc:
             raise ConfigError(f"git config did not finish within {GIT_TIMEOUT} s") from exc
         if done.returncode not in ok:
-            raise ConfigError(f"git config failed: {done.stderr.strip() or done.returncode}")
+            raise ConfigError(f"git config failed: {_one_line(done.stderr) or done.returncode}")
         return done.stdout
+
+
+def _one_line(said: str) -> str:
+    """git's lines as one (a folder at ~/.gitconfig gives the same warning twice, then a fatal
+    line): each once, without its "warning:"/"fatal:" label, joined by "; "."""
+    lines: list[str] = []
+    for line in said.splitlines():
+        text = line.partition(": ")[2] if line.split(":")[0] in _LABELS else line
+        if text.strip() and text.strip() not in lines:
+            lines.append(text.strip())
+    return shown("; ".join(lines), 300, quoted=False) if lines else ""
+
+
+_LABELS = ("warning", "error", "fatal", "hint")
 
 
 class SetupGit(Command):

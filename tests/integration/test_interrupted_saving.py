@@ -1,5 +1,5 @@
-"""Login and logout cut short, in real processes: a signal (SIGTERM, SIGHUP, SIGQUIT, SIGINT)
-or a keyring deadline while the keyring answers slowly (``SlowAfter``: the change is made at
+"""Login and logout cut short, in real processes: a signal (SIGINT, and those whose default
+ends the process: SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, a real-time one) or a keyring deadline while the keyring answers slowly (``SlowAfter``: the change is made at
 once, the answer comes late, as over a slow D-Bus). Whatever cuts it short, a secret never
 outlives its profile and a profile never loses its secret; and a logout racing a mint revokes
 the token it removed."""
@@ -67,15 +67,18 @@ def _ended(process: subprocess.Popen[str]) -> tuple[int, str]:
     return process.wait(60), process.stderr.read()
 
 
+_ENDING = {s: s.name for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                                signal.SIGUSR2, signal.SIGALRM)}  # fmt: skip
+_ENDING[signal.SIGRTMIN + 2] = "SIGRTMIN+2"  # type: ignore[index]  (a number, with no name)
 _SAID = {
     signal.SIGINT: "amplify-credhelper: interrupted\n",
-    **{s: f"amplify-credhelper: {s.name} received: nothing was changed\n"
-       for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)},
+    **{s: f"amplify-credhelper: {name} received: nothing was changed\n"
+       for s, name in _ENDING.items()},
 }  # fmt: skip
 _CODE = {s: 128 + s for s in _SAID}
 
 
-@pytest.mark.parametrize("sig", list(_SAID), ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", list(_SAID), ids=lambda s: _ENDING.get(s, "SIGINT"))
 def test_a_signal_during_login_leaves_no_orphan_secret(
     subprocess_env, endpoint, sig: signal.Signals
 ) -> None:
@@ -86,7 +89,7 @@ def test_a_signal_during_login_leaves_no_orphan_secret(
     assert (_secrets(subprocess_env), config.load_all()) == ([], {})
 
 
-@pytest.mark.parametrize("sig", list(_SAID), ids=lambda s: s.name)
+@pytest.mark.parametrize("sig", list(_SAID), ids=lambda s: _ENDING.get(s, "SIGINT"))
 def test_a_signal_during_logout_keeps_profile_secret_and_token(env, sig: signal.Signals) -> None:
     token = amplify(env, "token").stdout
     logout = _start(_slow(env), "logout")

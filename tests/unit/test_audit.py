@@ -314,3 +314,11 @@ def test_the_ci_profile_s_logout_is_an_event_too(endpoint, run_cli, monkeypatch)
         {**expected(endpoint, "revocation", "logout", token,
                     expires_at=events()[0]["expires_at"]), **ci},  # fmt: skip
     ]
+
+
+def test_a_folder_in_the_logs_place_is_named_by_its_path(run_cli) -> None:
+    Path(_audit.path()).mkdir(parents=True)
+    result = run_cli("audit")
+    assert (result.code, result.err) == (
+        1, f"amplify-credhelper: error: {_audit.path()}: Is a directory\n"
+    )

@@ -307,3 +307,20 @@ def test_a_bad_login_registry_is_one_line_and_saves_nothing(two_profiles, run_cl
     assert (result.code, result.out, result.err) == (1, "", f"{ERROR}{message}\n")
     assert Path(config.path()).read_bytes() == before
     assert two_profiles.token_requests == requests  # refused before any token request
+
+
+@pytest.mark.parametrize(("content", "why"), [
+    (b" " * (1 << 20) + b"{}", "is larger than 1 MiB"),
+    (b"[" * 100000 + b"]" * 100000, "is nested too deeply to read"),
+])  # fmt: skip
+def test_a_config_json_too_large_or_deep_says_so(logged_in, run_cli, docker_dir, monkeypatch,
+                                                 content, why) -> None:  # fmt: skip
+    from docker_credential_amplify import dockerconfig
+
+    monkeypatch.setattr(dockerconfig, "_MAX_SIZE", 1 << 20)  # 16 MiB in use: the same test
+    docker_dir.mkdir()
+    (docker_dir / "config.json").write_bytes(content)
+    result = run_cli("setup-docker", REG)
+    assert result.err == (f"amplify-credhelper: error: {docker_dir / 'config.json'} {why}: "
+                          "fix it, then run this again\n")  # fmt: skip
+    assert registries_of(load_profile("default")) == ()

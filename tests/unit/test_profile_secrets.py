@@ -289,3 +289,20 @@ def test_a_0_1_0_entry_stays_while_a_profile_cannot_be_read(
         _legacy(endpoint): "test-secret",
         _own(endpoint, "a"): "test-secret",
     }
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "nan", "inf", "1e-9", "601", " "])
+def test_an_unusable_keyring_timeout_is_refused_in_one_line(run_cli, logged_in, monkeypatch,
+                                                            value) -> None:  # fmt: skip
+    monkeypatch.setenv("AMPLIFY_KEYRING_TIMEOUT", value)
+    result = run_cli("token", "--refresh")
+    assert (result.code, result.err) == (1, "amplify-credhelper: error: AMPLIFY_KEYRING_TIMEOUT="
+                                         f"{value!r}: expected seconds from 0.1 to 600\n")  # fmt: skip
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("", 20.0), ("0.5", 0.5), ("600", 600.0)])
+def test_a_usable_keyring_timeout_is_taken(monkeypatch, value, seconds) -> None:
+    from credhelper.profiles import _keyring
+
+    monkeypatch.setenv("AMPLIFY_KEYRING_TIMEOUT", value)
+    assert _keyring.deadline() == seconds

@@ -209,3 +209,30 @@ def test_the_renewal_thread_blocks_the_forwarded_signals(tmp_path, monkeypatch) 
     forwarded = {getattr(signal, name) for name in _renew.FORWARDED}
     assert forwarded <= set(renewer.masks[0])
     assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # ours: as it was
+
+
+def _refused(*_args: object, **_kwargs: object) -> None:
+    raise OSError(30, "Read-only file system")
+
+
+@pytest.mark.parametrize("step", ["folder", "files"])
+def test_token_files_that_cannot_be_written_are_ours_to_report_not_cmds(
+    tmp_path, monkeypatch, step
+) -> None:
+    import tempfile
+
+    from credhelper.errors import ConfigError
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    if step == "folder":  # a read-only runtime folder: the folder cannot be made
+        monkeypatch.setattr(tempfile, "mkdtemp", _refused)
+    else:  # a full one: the folder is made, its files cannot be written
+        monkeypatch.setattr(_renew._files, "write_private", _refused)
+    ran = tmp_path / "ran"
+    token = Token(access_token="abc", expires_at=real_time.time() + 1800, org_id="7")
+    with pytest.raises(ConfigError) as caught:
+        _renew.run_renewing(PROFILE, token, ["touch", str(ran)], dict(os.environ), io.StringIO())
+    where = str(tmp_path) if step == "folder" else f"{tmp_path}{os.sep}{_renew.PROG}-"
+    assert str(caught.value).startswith(f"cannot write the token files in {where}")
+    assert str(caught.value).endswith(": Read-only file system") and caught.value.exit_code == 1
+    assert (ran.exists(), os.listdir(tmp_path)) == (False, [])

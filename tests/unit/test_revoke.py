@@ -181,3 +181,11 @@ def test_a_logout_that_fails_locally_revokes_nothing(run_cli, logged_in, monkeyp
     result = run_cli("logout")
     assert result.code == 1 and result.out == ""
     assert logged_in.revoked == [] and "default" in config.load_all()
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [(3.97009, "4"), (0.5, "0.5"), (0.28, "0.3"),
+                                                (30.0, "30")])  # fmt: skip
+def test_what_remains_of_the_deadline_is_shown_rounded(seconds, shown) -> None:
+    from credhelper.tokens import _http
+
+    assert _http._rounded(seconds) == shown  # logout's line said "within 3.97009 s"

@@ -193,3 +193,20 @@ def test_a_failing_git_is_one_line(setup_git, logged_in, monkeypatch, tmp_path) 
     assert err.getvalue() == f"{ERROR}git is not installed (or not on PATH)\n"
     with pytest.raises(Exception, match="git is not installed"):
         GlobalGitConfig().helper_entries()
+
+
+def test_a_folder_at_gitconfig_is_one_line_naming_it(logged_in, home) -> None:
+    import shutil
+
+    from support.require import need
+
+    need(shutil.which("git") is not None, "git")  # the real git: its words are what is joined
+    gitconfig = home / "home" / ".gitconfig"
+    gitconfig.mkdir(parents=True)
+    err = io.StringIO()
+    command = SetupGit()
+    assert cli.run(["setup-git", "h.example"], io.StringIO(), io.StringIO(), err,
+                   integrations=[command]) == 1  # fmt: skip
+    said = err.getvalue()
+    assert said.startswith(f"{ERROR}git config failed: unable to access '{gitconfig}': Is a "
+                           "directory") and said.count("\n") == 1, said  # fmt: skip

@@ -78,6 +78,26 @@ def test_a_folder_in_place_of_the_cache_is_no_error_for_get_token(logged_in) -> 
     assert path.is_file()
 
 
+@pytest.mark.parametrize("kind", ["file", "symlink"])
+def test_a_file_in_place_of_the_tokens_folder_is_moved_aside(logged_in, tmp_path, kind) -> None:
+    folder = _cache_file(".json").parent
+    for entry in folder.iterdir():
+        entry.unlink()
+    folder.rmdir()
+    if kind == "file":
+        folder.write_text("precious")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        folder.symlink_to(tmp_path / "elsewhere")
+    assert get_token().access_token == logged_in.issued[-1]
+    aside = [p for p in folder.parent.iterdir() if p.name.startswith("tokens.unusable-")]
+    assert folder.is_dir() and not folder.is_symlink() and len(aside) == 1
+    if kind == "file":
+        assert aside[0].read_text() == "precious"  # it was deleted
+    else:
+        assert aside[0].is_symlink() and list((tmp_path / "elsewhere").iterdir()) == []
+
+
 def test_a_symlinked_config_is_read_but_never_replaced(run_cli, logged_in, tmp_path) -> None:
     target = tmp_path / "dotfiles" / "config.json"
     target.parent.mkdir()
