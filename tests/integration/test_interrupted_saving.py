@@ -6,6 +6,7 @@ the token it removed."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -46,13 +47,29 @@ def _secrets(env: dict[str, str]) -> list[str]:
 
 
 def _start(env: dict[str, str], *argv: str, stdin: str = "") -> subprocess.Popen[str]:
-    process = subprocess.Popen([console_script("amplify-credhelper"), *argv], env=env,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    with _not_ignored(signal.SIGINT, signal.SIGQUIT, *_ENDING):
+        process = subprocess.Popen([console_script("amplify-credhelper"), *argv], env=env,
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert process.stdin is not None
     process.stdin.write(stdin)
     process.stdin.close()
     return process
+
+
+@contextlib.contextmanager
+def _not_ignored(*signals: int):
+    """A child inherits an ignored signal as ignored, and login rightly keeps a disposition it
+    did not set: under a runner that ignores SIGINT or SIGQUIT (a shell's background job) the
+    test would send a signal nobody hears. So the child starts from the defaults, as a user's."""
+    ignored = [number for number in signals if signal.getsignal(number) == signal.SIG_IGN]
+    for number in ignored:
+        signal.signal(number, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        for number in ignored:
+            signal.signal(number, signal.SIG_IGN)
 
 
 def _await(condition, seconds: float = 30.0) -> None:
