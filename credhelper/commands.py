@@ -12,8 +12,9 @@ This module is also the integration contract: with the public face (``credhelper
 that an integration imports, and ``__all__`` names everything it offers them. ``Command`` and
 ``Streams`` for commands; ``reported``, ``exit_program``, ``standard_streams``, ``ask_as`` (who
 asks, for the audit log), ``shown`` (a value in a message, safely) and ``PROG`` for a helper
-program's ``main`` (one line per failure, the documented exit codes). An auth built on
-``credhelper.Authorizer`` finds ``Attempt`` beside it.
+program's ``main`` (one line per failure, the documented exit codes); ``signals_raise`` for a
+step that must finish or be undone (a signal becomes an exception, so the undo runs). An auth
+built on ``credhelper.Authorizer`` finds ``Attempt`` beside it.
 ``credhelper.testing.command_contract`` is the test kit every command runs.
 
 Imported by the CLI and by integration command modules only: argparse costs milliseconds that
@@ -26,6 +27,7 @@ import abc
 import functools
 import warnings
 
+from ._signals import signals_raise
 from .errors import PROG, ask_as, exit_program, reported, shown, standard_streams
 
 TYPE_CHECKING = False
@@ -49,6 +51,7 @@ __all__ = [
     "exit_program",
     "reported",
     "shown",
+    "signals_raise",
     "standard_streams",
 ]
 

@@ -5,7 +5,7 @@ folder fails, before anything changed), then the keyring changes, then one renam
 the file. A failure after the keyring step (Ctrl-C included) undoes it, so a secret never
 outlives its profile and a profile never loses its secret. The signals that would end the
 process where it stands (SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGALRM, the real-time ones...)
-become an exception for that while (``_signals_raise``).
+become an exception for that while (``_signals.signals_raise``).
 Only login and logout load this.
 """
 
@@ -14,13 +14,14 @@ from __future__ import annotations
 import contextlib
 
 from .. import _files
-from ..errors import ConfigError, KeyringUnavailable, Terminated
+from .._signals import signals_raise
+from ..errors import ConfigError, KeyringUnavailable
 from ..profiles import _keyring, config
 from . import cache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
     from typing import TypeVar
 
     from ..profiles.profile import Profile
@@ -39,7 +40,7 @@ def save_login(
     (None: none), read under the lock: a login applies its own options onto what other
     processes saved while its token was requested, never a copy read before (the default:
     ``profile`` as it is). What the token request proved stays ``profile``'s (``_PROVEN``)."""
-    with config.config_lock(), _signals_raise():
+    with config.config_lock(), signals_raise():
         stored = config.load_all()
         previous = stored.get(profile.name)
         if as_stored is not None:
@@ -85,7 +86,7 @@ def remove_profile(profile: Profile, prepare: Callable[[Profile], _T]) -> _T:
     Under the profile's mint lock too: a mint in flight ends first (its token is then
     deleted here, and is the one ``prepare`` reads), and one that starts after finds the
     profile gone (``_core``)."""
-    with config.config_lock(), cache.mint_lock_held(profile), _signals_raise():
+    with config.config_lock(), cache.mint_lock_held(profile), signals_raise():
         stored = config.load_all()
         # As stored now: a login since the caller read it may have changed its secret's entry.
         profile = stored.get(profile.name, profile)
@@ -146,77 +147,6 @@ def _forget_replaced_secrets(profile: Profile, previous: Profile | None) -> None
 def _forget_stored_secret(profile: Profile) -> None:
     with contextlib.suppress(KeyringUnavailable):  # best effort: the profile no longer reads it
         _keyring.delete_secret(profile)
-
-
-# -- signals --------------------------------------------------------------------------------
-
-# Signals whose default action ends the process at once (signal(7): "Term" and "Core") and
-# that a handler can catch; SIGINT is an exception already. Left out: SIGPIPE, which Python
-# ignores (a write fails instead), and the faults a bad instruction raises (SIGSEGV, SIGBUS,
-# SIGILL, SIGFPE, SIGTRAP, SIGSYS, SIGABRT), where a Python handler cannot run safely. Names a
-# platform lacks are skipped (SIGPOLL is SIGIO on Linux; SIGEMT and SIGLOST are others').
-_ENDING = (
-    "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF",
-    "SIGIO", "SIGPOLL", "SIGXCPU", "SIGXFSZ", "SIGPWR", "SIGSTKFLT", "SIGEMT", "SIGLOST",
-)  # fmt: skip
-
-
-def _ending_signals() -> set[int]:
-    """The numbers of ``_ENDING`` on this platform, and the real-time signals where it has them
-    (SIGRTMIN to SIGRTMAX: all end the process by default)."""
-    import signal
-
-    numbers = {getattr(signal, name) for name in _ENDING if hasattr(signal, name)}
-    if hasattr(signal, "SIGRTMIN") and hasattr(signal, "SIGRTMAX"):
-        numbers.update(range(signal.SIGRTMIN, signal.SIGRTMAX + 1))
-    return numbers & signal.valid_signals()
-
-
-@contextlib.contextmanager
-def _signals_raise() -> Iterator[None]:
-    """While the keyring and the files change, the ending signals left at their default
-    raise ``Terminated`` instead, so the undo runs; their handlers are put back after. Only
-    the main thread may set handlers (a long-running program may log in from another: its
-    signals stay as they are), and a handler the program chose (or SIG_IGN) is left alone."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    numbers = sorted(_ending_signals())
-    previous = {n: signal.getsignal(n) for n in numbers if signal.getsignal(n) == signal.SIG_DFL}
-    for number in previous:
-        signal.signal(number, _raise_once())
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
-def _raise_once() -> Callable[[int, object], None]:
-    """A handler raising ``Terminated`` for the first signal; later ones (during the undo it
-    causes) are noted and dropped, so the undo finishes."""
-
-    seen: list[int] = []
-
-    def handler(number: int, _frame: object) -> None:
-        seen.append(number)
-        if len(seen) == 1:
-            raise Terminated(_signal_name(number), number)
-
-    return handler
-
-
-def _signal_name(number: int) -> str:
-    """The signal's name; a real-time one has none of its own but SIGRTMIN's and SIGRTMAX's."""
-    import signal
-
-    try:
-        return signal.Signals(number).name
-    except ValueError:
-        return f"SIGRTMIN+{number - signal.SIGRTMIN}"
 
 
 # -- the file steps ---------------------------------------------------------------------------

@@ -29,6 +29,7 @@ def test_the_contract_names_are_pinned() -> None:
         "exit_program",
         "reported",
         "shown",
+        "signals_raise",
         "standard_streams",
     ]
     for name in commands.__all__:

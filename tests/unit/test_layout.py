@@ -21,7 +21,7 @@ INTEGRATIONS = ("docker_credential_amplify", "git_credential_amplify", "httpie_a
 
 # Bottom up: a module imports its own part and the parts of a lower rank. api and cli stand side
 # by side, and so do the integrations: neither of a pair imports the other.
-GROUND = ("errors", "_log", "_files", "_record", "_deadline", "_locks", "_lazy")
+GROUND = ("errors", "_log", "_files", "_record", "_deadline", "_locks", "_lazy", "_signals")
 # testing: the conformance kit for command plug-ins, over the CLI it runs them in.
 RANKS = {"ground": 0, "contract": 1, "profiles": 2, "tokens": 3, "api": 4, "cli": 4, "face": 5,
          "testing": 5}  # fmt: skip
