@@ -40,19 +40,24 @@ def save_login(
     (None: none), read under the lock: a login applies its own options onto what other
     processes saved while its token was requested, never a copy read before (the default:
     ``profile`` as it is). What the token request proved stays ``profile``'s (``_PROVEN``)."""
-    with config.config_lock(), signals_raise():
-        stored = config.load_all()
-        previous = stored.get(profile.name)
-        if as_stored is not None:
-            profile = _as_proven(as_stored(previous), profile)
-        with _staged_config({**stored, profile.name: profile}) as staged:
-            undo = (
-                keyring_call(profile, _keyring.set_secret, secret)
-                if profile.key_file is None
-                else _keyring.Undo([])
-            )
-            _commit(staged, undo)
-    _forget_replaced_secrets(profile, previous)
+    with config.config_lock():
+        with signals_raise():
+            stored = config.load_all()
+            previous = stored.get(profile.name)
+            if as_stored is not None:
+                profile = _as_proven(as_stored(previous), profile)
+            with _staged_config({**stored, profile.name: profile}) as staged:
+                undo = (
+                    keyring_call(profile, _keyring.set_secret, secret)
+                    if profile.key_file is None
+                    else _keyring.Undo([])
+                )
+                _commit(staged, undo)
+        # Still under the lock: once it is released, another login of this profile may set
+        # the very entry that ``previous`` names (its token URL again), and a delete made
+        # after that would leave the profile without its secret. The login is complete here,
+        # so a signal no longer undoes it (outside signals_raise).
+        _forget_replaced_secrets(profile, previous)
 
 
 # The fields that say which credential a login proved, and against which service: the saved

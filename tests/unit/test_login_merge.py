@@ -99,3 +99,34 @@ def test_logout_removes_the_secret_of_the_profile_as_stored_when_it_removes(
     read_before = make_profile(**{**stored.as_dict(), "client_id": "before-a-new-login"})
     _core.logout(read_before, lambda profile: profile.client_id)
     assert (config.load_all(), memory_keyring.entries) == ({}, {})  # no secret orphaned
+
+
+def test_a_login_that_moves_the_entry_deletes_the_old_one_before_another_login_saves(
+    run_cli, logged_in, monkeypatch
+) -> None:
+    """Login A moves profile 'default' to another token URL, which moves its keyring entry;
+    login B, meanwhile, moves it back. A's delete of the entry it replaced must come before B
+    sets that entry again: else both say "Logged in" and the profile has no secret."""
+    import threading
+
+    from credhelper.profiles import _keyring
+    from credhelper.tokens import _transaction
+
+    elsewhere = make_profile(name="default", client_id="test-client",
+                             token_url=logged_in.base_url + "/oauth2/token")  # fmt: skip
+    back = load_profile("default")
+    real_delete = _keyring.delete_secret
+    other: list[threading.Thread] = []
+
+    def delete_while_b_logs_in(profile):
+        if not other:  # A's clean-up: B starts now, and gets half a second to finish
+            other.append(threading.Thread(target=_transaction.save_login, args=(back, "test-secret")))
+            other[0].start()
+            other[0].join(0.5)
+        return real_delete(profile)
+
+    monkeypatch.setattr(_keyring, "delete_secret", delete_while_b_logs_in)
+    _transaction.save_login(elsewhere, "test-secret")
+    other[0].join(10)
+    assert load_profile("default").token_endpoint == back.token_endpoint  # B saved last
+    assert _keyring.get_secret(load_profile("default")) == "test-secret"
