@@ -54,6 +54,9 @@ if TYPE_CHECKING:
     from ..profiles.profile import Profile
     from ..tokens.token import Token
 
+# Passed on to CMD whatever their disposition when we start (a shell's job control sends them);
+# every other signal that would end us (SIGALRM, SIGXCPU, the real-time ones...: _signals) is
+# passed on too, unless it is ignored, so that none ends us with the token files on disk.
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 _TERMINAL_SIGNALS = ("SIGINT", "SIGQUIT")  # the ones a terminal sends to its whole foreground
 FIRST_RETRY = 1.0  # seconds after a failed renewal; doubled each time, up to MAX_RETRY
@@ -127,8 +130,18 @@ class Renewer:
         self._retry = 0.0  # the wait after the last failure; 0: the last attempt succeeded
         self._withdrawn = False  # whether the files are removed, their token having expired
         self.due = token.renew_at(profile.refresh_margin)
+        # The renewal thread and the expiry watch (``withdraw_if_expired``) both change state.
+        self._lock = threading.Lock()
+        self._under_way = False  # a renewal is waiting on the login service (or a lock)
 
     def renew(self) -> None:
+        self._under_way = True
+        try:
+            self._renew()
+        finally:
+            self._under_way = False
+
+    def _renew(self) -> None:
         try:
             token = _core.get_token(self.profile)
             if token.access_token == self.token.access_token:  # our clock ran a hair early
@@ -140,27 +153,42 @@ class Renewer:
         except Exception as exc:  # noqa: BLE001  (a defect of ours; its text may hold anything)
             self._failed(f"internal error: {type(exc).__name__}")
             return
-        if self._withdrawn:
-            self._say("renewed the token: the token files are back")
-        self.token, self._retry, self._withdrawn = token, 0.0, False
-        self.due = token.renew_at(self.profile.refresh_margin)
+        with self._lock:
+            if self._withdrawn:
+                self._say("renewed the token: the token files are back")
+            self.token, self._retry, self._withdrawn = token, 0.0, False
+            self.due = token.renew_at(self.profile.refresh_margin)
+
+    def withdraw_if_expired(self) -> None:
+        """Remove the files once their token has expired, even while a renewal still waits on
+        the login service (up to its 30 s deadline): never a dead token in them."""
+        with self._lock:  # between renewals, the renewal itself removes them at the expiry
+            if self._under_way and self.token.expires_at <= time.time() and not self._withdrawn:
+                self._withdraw("the token has expired while its renewal is still under way")
 
     def _failed(self, why: str) -> None:
-        now = time.time()
-        expired = self.token.expires_at <= now
-        if not self._retry:
-            until = time.strftime("%H:%M:%S", time.localtime(self.token.expires_at))
-            self._say(f"renewing the token failed ({why}): the token files keep the current "
-                      f"one, valid until {until}; retrying")  # fmt: skip
-        if expired and not self._withdrawn:
-            self.files.withdraw()
-            self._withdrawn = True
-            self._say("the token has expired and renewing it still fails: the token files are "
-                      "removed until a renewal succeeds; retrying")  # fmt: skip
-        self._retry = min(MAX_RETRY, self._retry * 2 or FIRST_RETRY)
-        # Retry at the moment of expiry too, so the files go as soon as their token is dead.
-        retry_at = now + self._retry
-        self.due = retry_at if expired else min(retry_at, self.token.expires_at)
+        with self._lock:
+            now = time.time()
+            expired = self.token.expires_at <= now
+            if not self._retry:
+                self._say(f"renewing the token failed ({why}): " + self._what_files_hold())
+            if expired and not self._withdrawn:
+                self._withdraw("the token has expired and renewing it still fails")
+            self._retry = min(MAX_RETRY, self._retry * 2 or FIRST_RETRY)
+            # Retry at the moment of expiry too, so the files go as soon as their token is dead.
+            retry_at = now + self._retry
+            self.due = retry_at if expired else min(retry_at, self.token.expires_at)
+
+    def _what_files_hold(self) -> str:
+        if self._withdrawn:
+            return "the token files stay removed; retrying"
+        until = time.strftime("%H:%M:%S", time.localtime(self.token.expires_at))
+        return f"the token files keep the current one, valid until {until}; retrying"
+
+    def _withdraw(self, reason: str) -> None:
+        self.files.withdraw()
+        self._withdrawn = True
+        self._say(f"{reason}: the token files are removed until a renewal succeeds; retrying")
 
     def _say(self, text: str) -> None:
         self._err.write(f"{PROG} exec: {text}\n")
@@ -212,24 +240,51 @@ class _Renewing:
         self._renewer = renewer
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"{PROG} renewal", daemon=True)
+        # A renewal may wait on the login service past the token's expiry: a second thread
+        # watches the expiry, so the files never hold a dead token meanwhile.
+        self._watch = threading.Thread(target=self._watch_expiry, name=f"{PROG} expiry",
+                                       daemon=True)  # fmt: skip
 
     def __enter__(self) -> _Renewing:
         self._thread.start()
+        self._watch.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self._stop.set()
 
     def _run(self) -> None:
-        if _MASKABLE:  # inherited by the threads this one starts (a bounded keyring read)
-            signal.pthread_sigmask(signal.SIG_BLOCK, _forwarded_numbers())
+        _signals_to_the_main_thread()
         renewer = self._renewer
         while not self._stop.wait(max(0.0, renewer.due - time.time())):
             renewer.renew()
 
+    def _watch_expiry(self) -> None:
+        _signals_to_the_main_thread()
+        renewer = self._renewer
+        # Past the expiry (the files removed, or about to be), look again each second.
+        while not self._stop.wait(max(1.0, renewer.token.expires_at - time.time())):
+            renewer.withdraw_if_expired()
+
+
+def _signals_to_the_main_thread() -> None:
+    """Block in this thread (and the threads it starts: a bounded keyring read) every signal we
+    may pass on, ignored ones included (blocking changes no disposition), so that the main
+    thread, waiting for CMD, is the one that gets them."""
+    if _MASKABLE:
+        from .._signals import ending_signals
+
+        named = {getattr(signal, name) for name in FORWARDED if hasattr(signal, name)}
+        signal.pthread_sigmask(signal.SIG_BLOCK, named | ending_signals())
+
 
 def _forwarded_numbers() -> list[int]:
-    return [getattr(signal, name) for name in FORWARDED if hasattr(signal, name)]
+    """FORWARDED, and the other ending signals not ignored now (before our handlers are set)."""
+    from .._signals import ending_signals
+
+    named = {getattr(signal, name) for name in FORWARDED if hasattr(signal, name)}
+    others = {n for n in ending_signals() - named if signal.getsignal(n) == signal.SIG_DFL}
+    return sorted(named | others)
 
 
 def _exit_status(returncode: int) -> int:
@@ -279,7 +334,7 @@ class _Forwarding:
 def _came_from_terminal(number: int) -> bool:
     """Whether ``number`` is a signal the terminal sent our whole foreground process group
     (CMD included): SIGINT or SIGQUIT while our group is that terminal's foreground."""
-    if signal.Signals(number).name not in _TERMINAL_SIGNALS:
+    if number not in {getattr(signal, name, None) for name in _TERMINAL_SIGNALS}:
         return False
     for stream in (sys.stdin, sys.stdout, sys.stderr):
         try:

@@ -169,6 +169,48 @@ def test_a_signal_while_a_renewal_waits_reaches_cmd_and_ends_the_helper(endpoint
     assert not os.path.exists(folder) and left_behind(env) == []
 
 
+@pytest.mark.parametrize("signum", [signal.SIGALRM, signal.SIGXCPU, signal.SIGRTMIN + 2])
+def test_any_signal_that_would_end_the_helper_goes_to_cmd_and_the_files_go(env, signum) -> None:
+    code = "import os, time; print(os.path.dirname(os.environ['AMPLIFY_TOKEN_FILE']), flush=True); time.sleep(30)"
+    helper = subprocess.Popen(python(code), env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        folder = helper.stdout.readline().strip()
+        assert os.path.isdir(folder)
+        helper.send_signal(signum)
+        assert helper.wait(timeout=20) == 128 + signum  # CMD died of it, and we say so
+    finally:
+        helper.kill()
+        helper.wait()
+        helper.stdout.close()
+    assert not os.path.exists(folder) and left_behind(env) == []
+
+
+# Reads whether the token file is there 1.5 s after its token expired (the renewal due 2 s in
+# waits a minute for its answer meanwhile).
+AFTER_EXPIRY = """
+import os, time
+from base64 import urlsafe_b64decode
+import json
+path = os.environ["AMPLIFY_TOKEN_FILE"]
+payload = open(path).read().split(".")[1]
+exp = json.loads(urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["exp"]
+time.sleep(max(0.0, exp + 1.5 - time.time()))
+print(os.path.exists(path), os.path.exists(os.environ["AMPLIFY_HEADER_FILE"]))
+"""
+
+
+def test_the_files_go_at_expiry_while_a_renewal_waits(endpoint, env) -> None:
+    endpoint.delay = SLOW_RENEWAL
+    done = subprocess.run(python(AFTER_EXPIRY), env=env, capture_output=True, text=True,
+                          timeout=30)  # fmt: skip
+    assert (done.returncode, done.stdout) == (0, "False False\n"), done.stderr
+    assert done.stderr == (
+        "amplify-credhelper exec: the token has expired while its renewal is still under way: "
+        "the token files are removed until a renewal succeeds; retrying\n"
+    )
+    assert left_behind(env) == []
+
+
 def test_a_cmd_that_cannot_run_leaves_no_files(env) -> None:
     done = subprocess.run(renew_argv("/nonexistent/cmd"), env=env, capture_output=True, text=True,
                           timeout=60)  # fmt: skip

@@ -193,6 +193,7 @@ def test_the_renewal_thread_blocks_the_forwarded_signals(tmp_path, monkeypatch) 
     class Recording:
         def __init__(self) -> None:
             self.due, self.masks = 0.0, []  # due at once
+            self.token = Token(access_token="t", expires_at=real_time.time() + 3600)
 
         def renew(self) -> None:
             self.masks.append(signal.pthread_sigmask(signal.SIG_BLOCK, []))
@@ -207,7 +208,7 @@ def test_the_renewal_thread_blocks_the_forwarded_signals(tmp_path, monkeypatch) 
     renewing._thread.join(10)
     assert not renewing._thread.is_alive()  # leaving stopped it
     forwarded = {getattr(signal, name) for name in _renew.FORWARDED}
-    assert forwarded <= set(renewer.masks[0])
+    assert forwarded | {signal.SIGALRM, signal.SIGRTMIN + 2} <= set(renewer.masks[0])
     assert signal.SIGTERM not in signal.pthread_sigmask(signal.SIG_BLOCK, [])  # ours: as it was
 
 
@@ -236,3 +237,49 @@ def test_token_files_that_cannot_be_written_are_ours_to_report_not_cmds(
     assert str(caught.value).startswith(f"cannot write the token files in {where}")
     assert str(caught.value).endswith(": Read-only file system") and caught.value.exit_code == 1
     assert (ran.exists(), os.listdir(tmp_path)) == (False, [])
+
+
+def test_every_signal_that_would_end_us_is_passed_on_unless_ignored(monkeypatch) -> None:
+    monkeypatch.setattr(signal, "getsignal", lambda n: signal.SIG_IGN if n == signal.SIGPROF
+                        else signal.SIG_DFL)  # fmt: skip
+    numbers = set(_renew._forwarded_numbers())
+    named = {getattr(signal, name) for name in _renew.FORWARDED}
+    assert named | {signal.SIGALRM, signal.SIGXCPU, signal.SIGRTMIN + 2} <= numbers
+    assert signal.SIGPROF not in numbers  # ignored when we start: left ignored, for CMD too
+    assert signal.SIGKILL not in numbers and signal.SIGSEGV not in numbers
+
+
+def test_the_files_go_at_expiry_while_a_renewal_still_waits(renewer, service, clock) -> None:
+    clock.now = START + 1800  # the renewal due at 1500 s has not come back yet
+    renewer._under_way = True
+    renewer.withdraw_if_expired()
+    renewer.withdraw_if_expired()  # once is enough: one line
+    renewer._under_way = False
+    assert read(renewer.files.token_path) is None and read(renewer.files.header_path) is None
+    assert renewer._err.getvalue().splitlines() == [
+        "amplify-credhelper exec: the token has expired while its renewal is still under way: "
+        "the token files are removed until a renewal succeeds; retrying"
+    ]
+    service.failing = True
+    renewer.renew()  # the waiting renewal fails at last: the files stay removed
+    assert renewer._err.getvalue().splitlines()[1] == (
+        "amplify-credhelper exec: renewing the token failed (the login service answered HTTP "
+        "503): the token files stay removed; retrying"
+    )
+    service.failing = False
+    clock.now = renewer.due
+    renewer.renew()
+    assert read(renewer.files.token_path) not in (None, "t0")
+    assert renewer._err.getvalue().splitlines()[2:] == [
+        "amplify-credhelper exec: renewed the token: the token files are back"
+    ]
+
+
+def test_the_watch_leaves_a_fresh_token_and_a_renewal_not_under_way(renewer, clock) -> None:
+    renewer._under_way = True
+    clock.now = START + 1799
+    renewer.withdraw_if_expired()
+    renewer._under_way = False
+    clock.now = START + 1800  # the renewal thread's own retry at the expiry removes them
+    renewer.withdraw_if_expired()
+    assert read(renewer.files.token_path) == "t0" and renewer._err.getvalue() == ""
