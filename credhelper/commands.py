@@ -27,7 +27,6 @@ import abc
 import functools
 import warnings
 
-from ._signals import signals_raise
 from .errors import PROG, ask_as, exit_program, reported, shown, standard_streams
 
 TYPE_CHECKING = False
@@ -38,6 +37,7 @@ if TYPE_CHECKING:
     from typing import IO, Any
 
     from ._parser import CommandParser
+    from ._signals import signals_raise
 
     Subcommands = argparse._SubParsersAction["CommandParser"]
 
@@ -59,8 +59,9 @@ ENTRY_POINTS = "amplify_credhelper.commands"
 
 
 # PEP 562 (see _lazy): argparse is loaded when a parser is built, not when a command merely runs
-# (the cache-hit commands run without one: argparse would be a quarter of their budget).
-_LAZY = {"CommandParser": "._parser:CommandParser"}
+# (the cache-hit commands run without one: argparse would be a quarter of their budget); the
+# signal rule when a command changes something, never on a cache hit.
+_LAZY = {"CommandParser": "._parser:CommandParser", "signals_raise": "._signals:signals_raise"}
 
 
 def __getattr__(name: str) -> object:

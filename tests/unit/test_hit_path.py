@@ -32,6 +32,7 @@ GIT_REQUEST = "protocol=https\nhost=git.example.com\n\n"
 # Never on a cache hit: what a mint needs, what a parser needs, what only other commands need.
 NOT_ON_A_HIT = (
     "argparse", "credhelper.cli._login", "credhelper.tokens._audit", "credhelper.api._holder", "credhelper.cli._output",
+    "credhelper._signals", "credhelper.tokens._secret", "credhelper.tokens._transaction",
     "credhelper._parser", "credhelper.api._policy", "cryptography", "dataclasses", "filelock", "httpx", "importlib", "importlib.metadata", "ipaddress", "jwt",
     "keyring", "math", "pathlib", "platformdirs", "random", "shutil", "tempfile", "typing",
     "urllib.parse",
