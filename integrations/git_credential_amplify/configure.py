@@ -55,7 +55,8 @@ class SetupGit(Command):
     help = "make git ask amplify-credhelper for tokens for some hosts (global git config)"
     description = (
         "Make git ask amplify-credhelper for tokens for these hosts, in your global git config. "
-        "Without HOST: the hosts the profile lists (login --git-host)."
+        "Each HOST joins the profile's git hosts; without HOST: the hosts the profile lists "
+        "(login --git-host). All or nothing: a failure or a signal changes nothing."
     )
 
     def __init__(
