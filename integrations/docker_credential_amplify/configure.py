@@ -23,7 +23,7 @@ from credhelper import (
     load_profile,
     update_settings,
 )
-from credhelper.commands import PROG, Command, shown
+from credhelper.commands import PROG, Command, shown, signals_raise
 
 from . import dockerconfig
 from .assignments import (
@@ -91,14 +91,15 @@ class SetupDocker(Command):
             raise ConfigError(f"no registry given, and profile {profile.name!r} has none: name one")
         original = copy.deepcopy(config)
         notes = dockerconfig.point_at_us(config, registries)
-        before = own_settings(profile)
-        moved = assign(profile, registries)
-        try:
-            if config != original:  # a run that changes nothing leaves the file alone
-                dockerconfig.save(path, config)
-        except ConfigError:
-            _undo(profile, before, moved)
-            raise
+        saved = dockerconfig.snapshot(path), _stored_assignments()
+        with signals_raise():  # a second signal during the undo is noted and dropped
+            try:
+                moved = assign(profile, registries)
+                if config != original:  # a run that changes nothing leaves the file alone
+                    dockerconfig.save(path, config)
+            except BaseException:  # a failed write, Ctrl-C, a signal: all as it was
+                _undo(path, *saved)
+                raise
         for registry in registries:
             came = f" (moved from profile {moved[registry]!r})" if registry in moved else ""
             io.stdout.write(f"{registry}: served by profile {profile.name!r}{came}\n")
@@ -218,11 +219,17 @@ def _every_stored_registry() -> list[str]:
     return [registry for profile in stored for registry in registries_of(profile)]
 
 
-def _undo(profile: Profile, before: Mapping[str, object], moved: Mapping[str, str]) -> None:
-    """Put the assignments back as they were before a failed run."""
-    update_settings(profile, KEY, before or None)
-    for registry, owner in moved.items():
-        assign(load_profile(owner), [registry])
+def _stored_assignments() -> dict[str, Mapping[str, object]]:
+    """The docker settings of every stored profile, to put back after a failed run."""
+    return {p.name: own_settings(p) for p in list_profiles() if not p.from_environment}
+
+
+def _undo(path: str, data: bytes | None, before: Mapping[str, Mapping[str, object]]) -> None:
+    """Put config.json and the assignments back as they were before a failed run."""
+    dockerconfig.restore(path, data)
+    for profile in list_profiles():
+        if profile.name in before and own_settings(profile) != before[profile.name]:
+            update_settings(profile, KEY, before[profile.name] or None)
 
 
 def _name_of(key: str) -> str:

@@ -99,11 +99,39 @@ def remove_ours(config: dict[str, object], registries: Collection[str] | None) -
 
 def save(path: str, config: dict[str, object]) -> None:
     """Replace the file atomically with ``config``, keeping its mode (new files: 0600)."""
+    _replace(path, (json.dumps(config, indent="\t", ensure_ascii=False) + "\n").encode())
+
+
+def snapshot(path: str) -> bytes | None:
+    """The file's bytes as they are (None: no file), for ``restore`` after a failed run."""
+    try:
+        with open(path, "rb", opener=_without_waiting) as handle:
+            return handle.read(_MAX_SIZE + 1)
+    except FileNotFoundError:
+        return None
+
+
+def restore(path: str, data: bytes | None) -> None:
+    """Put the file back as ``snapshot`` found it; no write if it is so already."""
+    try:
+        now = snapshot(path)
+    except OSError:
+        now = b""  # unreadable now: written back all the same
+    if now == data:
+        return
+    if data is None:
+        _remove(os.path.realpath(path))
+    else:
+        _replace(path, data)
+
+
+def _replace(path: str, data: bytes) -> None:
+    """Write ``data`` beside the file, then rename it into place; the temporary file is removed
+    on any failure, and on an ending signal too when the caller turned it into an exception."""
     import tempfile
 
     target = os.path.realpath(path)
     folder = os.path.dirname(target)
-    data = (json.dumps(config, indent="\t", ensure_ascii=False) + "\n").encode()
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         mode = _mode_of(target)

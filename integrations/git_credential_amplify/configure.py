@@ -10,18 +10,22 @@ For each host it writes two lines into the user's global git config::
 The empty value first empties git's helper list for that URL (gitcredentials(7)), so a
 ``credential.helper = store`` set before it never receives the token, nor writes it to disk.
 git applies helper lines in file order, so each run removes ours and adds them again, last.
+
+A run is all or nothing: each line is its own ``git config`` call, so the file is kept as it
+was before the first, and a failure or an ending signal (``signals_raise``) puts it back, with
+the profile's hosts, after waiting for a git still running.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 import warnings
 
-from credhelper import ConfigError, config_lock, load_profile
-from credhelper.commands import PROG, Command, shown
+from credhelper import ConfigError, config_lock, load_profile, update_settings
+from credhelper.commands import PROG, Command, shown, signals_raise
 
 from . import settings
+from .gitconfig import GlobalGitConfig
 from .hostrule import git_urls, normalise
 
 TYPE_CHECKING = False
@@ -39,55 +43,11 @@ if TYPE_CHECKING:
         def helper_entries(self) -> list[tuple[str, str]]: ...
         def add(self, key: str, value: str) -> None: ...
         def remove_ours(self, key: str) -> None: ...
+        def snapshot(self) -> object: ...
+        def restore(self, saved: object) -> None: ...
 
 
 HELPER = "amplify"
-OURS = "^(amplify( .*)?)?$"  # our values, "amplify ..." and the empty reset (git takes an ERE)
-GIT_TIMEOUT = 30
-
-
-class GlobalGitConfig:
-    """The user's global git config, through ``git config --global``: the one place here that
-    runs git (unit tests pass a fake instead; the integration tests run the real git)."""
-
-    def helper_entries(self) -> list[tuple[str, str]]:
-        """Every credential helper line, in file order, as (key, value)."""
-        found = self._git("--null", "--get-regexp", r"^credential\..*helper$", ok=(0, 1))
-        pairs = (entry.partition("\n") for entry in found.split("\0") if entry)
-        return [(key, value) for key, _, value in pairs]
-
-    def add(self, key: str, value: str) -> None:
-        self._git("--add", key, value)
-
-    def remove_ours(self, key: str) -> None:
-        self._git("--unset-all", key, OURS, ok=(0, 5))  # 5: there was nothing to remove
-
-    def _git(self, *args: str, ok: tuple[int, ...] = (0,)) -> str:
-        """The output of ``git config --global ARGS``; ConfigError unless its exit code is ok."""
-        try:
-            done = subprocess.run(["git", "config", "--global", *args], capture_output=True,
-                                  text=True, timeout=GIT_TIMEOUT, check=False)  # fmt: skip
-        except FileNotFoundError as exc:
-            raise ConfigError("git is not installed (or not on PATH)") from exc
-        except subprocess.TimeoutExpired as exc:
-            raise ConfigError(f"git config did not finish within {GIT_TIMEOUT} s") from exc
-        if done.returncode not in ok:
-            raise ConfigError(f"git config failed: {_one_line(done.stderr) or done.returncode}")
-        return done.stdout
-
-
-def _one_line(said: str) -> str:
-    """git's lines as one (a folder at ~/.gitconfig gives the same warning twice, then a fatal
-    line): each once, without its "warning:"/"fatal:" label, joined by "; "."""
-    lines: list[str] = []
-    for line in said.splitlines():
-        text = line.partition(": ")[2] if line.split(":")[0] in _LABELS else line
-        if text.strip() and text.strip() not in lines:
-            lines.append(text.strip())
-    return shown("; ".join(lines), 300, quoted=False) if lines else ""
-
-
-_LABELS = ("warning", "error", "fatal", "hint")
 
 
 class SetupGit(Command):
@@ -95,7 +55,8 @@ class SetupGit(Command):
     help = "make git ask amplify-credhelper for tokens for some hosts (global git config)"
     description = (
         "Make git ask amplify-credhelper for tokens for these hosts, in your global git config. "
-        "Without HOST: the hosts the profile lists (login --git-host)."
+        "Each HOST joins the profile's git hosts; without HOST: the hosts the profile lists "
+        "(login --git-host). All or nothing: a failure or a signal changes nothing."
     )
 
     def __init__(
@@ -131,18 +92,40 @@ class SetupGit(Command):
         hosts = args.hosts or settings.hosts(profile)
         if not hosts:
             raise ConfigError(f"no host given, and profile {profile.name!r} lists none: name one")
-        helper = f"{HELPER} --profile {profile.name}"  # profile names are shell-safe words
-        for url in _urls(hosts):
-            key = f"credential.{url}.helper"
-            self._git.remove_ours(key)
-            self._git.add(key, "")
-            self._git.add(key, helper)
+        urls = _urls(hosts)
+        self._all_or_nothing(profile, args.hosts, urls)
+        for url in urls:
             io.stdout.write(f"git gets tokens of profile {profile.name!r} for {url}\n")
-            self._warn_about_later_helpers(key)
+            self._warn_about_later_helpers(f"credential.{url}.helper")
         if self._which(f"git-credential-{HELPER}") is None:
             warnings.warn(f"git-credential-{HELPER} is not on PATH, so git cannot run it: add the "
                           "folder it is installed in to PATH", stacklevel=2)  # fmt: skip
         return 0
+
+    def _all_or_nothing(self, profile: Profile, given: list[str], urls: list[str]) -> None:
+        """Write the lines, and add the hosts given to the profile's, so that the helper
+        serves what git is sent to it for; any failure, or a signal, puts both back."""
+        before, saved = settings.own(profile), self._git.snapshot()
+        with signals_raise():  # a second signal during the undo is noted and dropped
+            try:
+                if given:  # saved even when listed: a symlinked config.json refuses, as Docker's
+                    self._add_hosts(profile, before, given)
+                helper = f"{HELPER} --profile {profile.name}"  # names are shell-safe words
+                for url in urls:
+                    key = f"credential.{url}.helper"
+                    self._git.remove_ours(key)
+                    self._git.add(key, "")
+                    self._git.add(key, helper)
+            except BaseException:
+                self._git.restore(saved)
+                if given:
+                    update_settings(profile, settings.KEY, before or None)
+                raise
+
+    @staticmethod
+    def _add_hosts(profile: Profile, before: Mapping[str, object], given: list[str]) -> None:
+        hosts = dict.fromkeys([*settings.hosts(profile), *settings.check_hosts(given)])
+        update_settings(profile, settings.KEY, {**before, "hosts": list(hosts)})
 
     def _unset(self, urls: list[str], io: Streams) -> int:
         entries = self._git.helper_entries()

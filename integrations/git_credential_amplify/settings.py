@@ -29,7 +29,7 @@ def hosts(profile: Profile) -> tuple[str, ...]:
         listed: object = os.environ.get("AMPLIFY_GIT_HOSTS", "").replace(",", " ").split()
         where = "AMPLIFY_GIT_HOSTS"
     else:
-        listed, where = _own(profile).get("hosts", ()), f"profile {profile.name!r}"
+        listed, where = own(profile).get("hosts", ()), f"profile {profile.name!r}"
     try:
         return check_hosts(listed)
     except ConfigError as exc:
@@ -38,7 +38,7 @@ def hosts(profile: Profile) -> tuple[str, ...]:
 
 def username(profile: Profile) -> str:
     """The user name git is given: the one set with ``login --username``, else the client id."""
-    name = _own(profile).get("username")
+    name = own(profile).get("username")
     if name is not None and not isinstance(name, str):
         raise ConfigError(f"profile {profile.name!r}: bad git username {name!r}: expected text")
     return name or profile.client_id  # the core allows no control characters in either
@@ -63,7 +63,8 @@ def check_hosts(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(normalise(host) for host in value))
 
 
-def _own(profile: Profile) -> Mapping[str, object]:
+def own(profile: Profile) -> Mapping[str, object]:
+    """This integration's settings of ``profile`` (``{}`` for none)."""
     return profile.settings.get(KEY, {})
 
 

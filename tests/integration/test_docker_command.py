@@ -82,3 +82,36 @@ def test_login_registry_then_setup_docker_serves_it_through_the_installed_comman
     assert (again.returncode, again.stderr) == (1,
         f"amplify-credhelper: error: {REG} is served by profile 'agents': log in without --registry "
         f"{REG}, then move it with `amplify-credhelper setup-docker {REG}`\n")  # fmt: skip
+
+
+_SIGNAL_AT_FSYNC = """\
+import os, signal
+_k, _seen, _fsync = int(os.environ["SIGNAL_AT_FSYNC"]), [0], os.fsync
+def _step(fd):
+    _seen[0] += 1
+    if _seen[0] - 1 == _k:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return _fsync(fd)
+os.fsync = _step
+"""
+
+
+def test_setup_docker_killed_at_any_write_changes_nothing(docker_env, home, tmp_path) -> None:
+    """The hostile tester's case: SIGTERM while a file is written (here at the K-th fsync of the
+    process, by a sitecustomize): all put back, no temporary file left, one line."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(_SIGNAL_AT_FSYNC)
+    files = [home / "docker", home / "config" / "amplify-credhelper"]
+    state = lambda: {str(p): p.read_bytes() for d in files for p in sorted(d.iterdir()) if p.is_file() and p.suffix != ".lock"}  # noqa: E731
+    before = state()
+    for k in range(50):
+        env = {**docker_env, "SIGNAL_AT_FSYNC": str(k),
+               "PYTHONPATH": f"{tmp_path / 'site'}:{docker_env['PYTHONPATH']}"}  # fmt: skip
+        done = amplify(env, "setup-docker", "h.example.com")
+        if done.returncode == 0:
+            break
+        assert (done.returncode, done.stdout) == (143, ""), (k, done.stderr)
+        assert done.stderr == "amplify-credhelper: SIGTERM received: nothing was changed\n", k
+        assert state() == before, k
+    assert k > 0 and json.loads((home / "docker" / "config.json").read_text())["credHelpers"] == {
+        REG: "amplify", "h.example.com": "amplify"}  # fmt: skip

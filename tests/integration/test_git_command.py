@@ -469,3 +469,35 @@ def test_the_readme_hand_setup_keeps_the_token_from_a_global_store(
     assert server.tokens_accepted()
     stored = Path(git_env["HOME"]) / ".git-credentials"
     assert not stored.exists() or endpoint.issued[0] not in stored.read_text()
+
+
+def test_setup_git_killed_at_any_git_call_changes_nothing(git_env, endpoint, tmp_path) -> None:
+    """The hostile tester's case: a global `credential.helper = store`, and SIGTERM while a
+    `git config` runs. Here git itself sends the signal (to its parent) at its K-th run, then
+    does its work: setup-git must wait for it, put the file back and say so in one line."""
+    login(git_env, endpoint, "--git-host", "git.example.com")
+    gitconfig = Path(git_env["HOME"]) / ".gitconfig"
+    gitconfig.write_text("[credential]\n\thelper = store\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text(
+        '#!/bin/sh\nn=$(cat "$COUNT" 2>/dev/null || echo 0); echo $((n + 1)) > "$COUNT"\n'
+        f'[ "$n" = "$K" ] && kill -TERM $PPID\nexec {shutil.which("git")} "$@"\n'
+    )
+    (bin_dir / "git").chmod(0o755)
+    profiles = Path(git_env["XDG_CONFIG_HOME"]) / "amplify-credhelper" / "config.json"
+    before = profiles.read_bytes()
+    for k in range(3):  # --unset-all, --add "", --add "amplify --profile default"
+        (tmp_path / "count").unlink(missing_ok=True)
+        env = {**git_env, "K": str(k), "COUNT": str(tmp_path / "count"),
+               "PATH": f"{bin_dir}{os.pathsep}{git_env['PATH']}"}  # fmt: skip
+        done = amplify(env, "setup-git", "h2.example.com")
+        assert (done.returncode, done.stdout) == (143, ""), k
+        assert done.stderr == "amplify-credhelper: SIGTERM received: nothing was changed\n", k
+        assert gitconfig.read_text() == "[credential]\n\thelper = store\n", k
+        assert sorted(os.listdir(gitconfig.parent)) == [".gitconfig"], k  # no config.lock
+        assert profiles.read_bytes() == before, k
+    done = amplify(git_env, "setup-git", "h2.example.com")
+    assert done.returncode == 0, done.stderr
+    values = git(git_env, "config", "--global", "--get-all", "credential.https://h2.example.com.helper")
+    assert values.stdout == "\namplify --profile default\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from git_credential_amplify.configure import OURS
+from git_credential_amplify.gitconfig import OURS
 
 _HELPER_KEY = re.compile(r"credential\..*helper")
 
@@ -28,3 +28,10 @@ class FakeGitConfig:
 
     def values(self, key: str) -> list[str]:
         return [v for k, v in self.entries if k == key]
+
+    def snapshot(self) -> object:
+        return list(self.entries)
+
+    def restore(self, saved: object) -> None:
+        assert isinstance(saved, list)
+        self.entries = list(saved)

@@ -210,3 +210,26 @@ def test_a_folder_at_gitconfig_is_one_line_naming_it(logged_in, home) -> None:
     said = err.getvalue()
     assert said.startswith(f"{ERROR}git config failed: unable to access '{gitconfig}': Is a "
                            "directory") and said.count("\n") == 1, said  # fmt: skip
+
+
+def test_a_host_given_joins_the_profiles_hosts_so_the_helper_serves_it(
+    setup_git, git, logged_in_with_hosts
+) -> None:
+    assert setup_git("setup-git", "h2.example.com").code == 0
+    hosts = config.load_all()["default"].settings["git"]["hosts"]
+    assert list(hosts) == ["git.example.com", "*.example.net", "h2.example.com"]
+    assert setup_git("setup-git", "h2.example.com").code == 0  # listed once
+    assert list(config.load_all()["default"].settings["git"]["hosts"]) == list(hosts)
+
+
+def test_a_symlinked_config_json_is_refused_and_nothing_written(setup_git, git, logged_in) -> None:
+    import os
+
+    target = config.path() + ".real"
+    os.rename(config.path(), target)
+    os.symlink(target, config.path())
+    result = setup_git("setup-git", "h2.example.com")
+    assert (result.code, result.out, git.entries) == (1, "", [])
+    assert result.err == (f"{ERROR}{config.path()} is a symbolic link: writing would replace it by "
+                          "a file and leave its target stale; put the file itself in its place, "
+                          "or point XDG_CONFIG_HOME at a folder of its own\n")  # fmt: skip
