@@ -132,10 +132,14 @@ class Renewer:
         self.due = token.renew_at(profile.refresh_margin)
         # The renewal thread and the expiry watch (``withdraw_if_expired``) both change state.
         self._lock = threading.Lock()
-        self._under_way = False  # a renewal is waiting on the login service (or a lock)
+        self._under_way = False  # a renewal begun before the expiry is still waiting
 
     def renew(self) -> None:
-        self._under_way = True
+        with self._lock:
+            if self._retry and self.token.expires_at <= time.time() and not self._withdrawn:
+                # Retried at the expiry after failures: the files go before we ask again.
+                self._withdraw("the token has expired and renewing it still fails")
+            self._under_way = time.time() < self.token.expires_at  # the watch's to handle
         try:
             self._renew()
         finally:
