@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import amplify, console_script, login_argv
+from support import signalling_git
 from support.git_server import GitServer
 from support.proxy import RecordingProxy
 from support.require import need
@@ -479,12 +480,7 @@ def test_setup_git_killed_at_any_git_call_changes_nothing(git_env, endpoint, tmp
     gitconfig = Path(git_env["HOME"]) / ".gitconfig"
     gitconfig.write_text("[credential]\n\thelper = store\n")
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "git").write_text(
-        '#!/bin/sh\nn=$(cat "$COUNT" 2>/dev/null || echo 0); echo $((n + 1)) > "$COUNT"\n'
-        f'[ "$n" = "$K" ] && kill -TERM $PPID\nexec {shutil.which("git")} "$@"\n'
-    )
-    (bin_dir / "git").chmod(0o755)
+    signalling_git.install(bin_dir, shutil.which("git"))
     profiles = Path(git_env["XDG_CONFIG_HOME"]) / "amplify-credhelper" / "config.json"
     before = profiles.read_bytes()
     for k in range(3):  # --unset-all, --add "", --add "amplify --profile default"

@@ -5,28 +5,18 @@ registry; each test counts what is left.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from conftest import console_script, login_argv
+from support.stored import keyring_profiles, stored_profiles
 
 pytestmark = pytest.mark.integration
 
 TIMEOUT = 180
 REGISTRY = "r.example.com"
-
-
-def _config(home: Path) -> dict:
-    path = home / "config" / "amplify-credhelper" / "config.json"
-    return json.loads(path.read_text())["profiles"]
-
-
-def _keyring_profiles(home: Path) -> set[str]:
-    entries = json.loads((home / "keyring.json").read_text())
-    return {key.split("\0", 1)[1].split(":profile:", 1)[1] for key in entries}
 
 
 def _start(env: dict, program: str, *argv: str, stdin: str = "") -> subprocess.Popen:
@@ -84,7 +74,7 @@ def test_a_docker_logout_during_a_login_stays_done(docker_env, endpoint, home) -
     )
     assert erased[0] == 0 and "no longer served by profile 'p'" in erased[1], erased
     assert login == (0, "")
-    assert _config(home)["p"] == {
+    assert stored_profiles(home)["p"] == {
         "client_id": "test-client", "base_url": endpoint.base_url, "refresh_margin": 60,
     }  # fmt: skip
     get = _start(docker_env, "docker-credential-amplify", "get", stdin=REGISTRY)
@@ -100,7 +90,7 @@ def test_a_registry_assigned_during_a_login_stays(docker_env, endpoint, home) ->
     )  # fmt: skip
     assert assignment[0] == 0, assignment
     assert login == (0, "")
-    assert _config(home)["p"]["settings"] == {
+    assert stored_profiles(home)["p"]["settings"] == {
         "docker": {"registries": [REGISTRY]}, "git": {"hosts": ["g1"]},
     }  # fmt: skip
 
@@ -113,7 +103,7 @@ def test_two_logins_of_one_profile_keep_each_ones_option(docker_env, endpoint, h
         stdin="test-secret",
     )  # fmt: skip
     assert (first, second[0]) == ((0, ""), 0), second
-    stored = _config(home)["p"]
+    stored = stored_profiles(home)["p"]
     assert (stored["refresh_margin"], stored["settings"]["git"]) == (100, {"hosts": ["g2"]})
 
 
@@ -126,10 +116,10 @@ def test_logins_racing_for_one_registry_let_one_have_it(docker_env, endpoint, ho
     results = [_done(process) for process in racers]
     assert sorted(code for code, _ in results) == [0] + [1] * 7, results
     winners = {
-        name for name, entry in _config(home).items()
+        name for name, entry in stored_profiles(home).items()
         if "shared.example.com" in entry.get("settings", {}).get("docker", {}).get("registries", [])
     }  # fmt: skip
-    assert len(winners) == 1 and set(_config(home)) == winners
-    assert _keyring_profiles(home) == winners  # no secret left by a refused login
+    assert len(winners) == 1 and set(stored_profiles(home)) == winners
+    assert keyring_profiles(home) == winners  # no secret left by a refused login
     said = f"shared.example.com is served by profile {next(iter(winners))!r}"
     assert [said in err for code, err in results if code == 1] == [True] * 7, results

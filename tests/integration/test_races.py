@@ -5,7 +5,6 @@ file we cannot use, or a keyring that never answers, never ends single flight or
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,22 +14,12 @@ from pathlib import Path
 import pytest
 from conftest import amplify, console_script, login_argv
 from support.require import need
+from support.stored import keyring_profiles, stored_profiles
 
 pytestmark = pytest.mark.integration
 
 LOGINS, LOGOUTS = 12, 8
 TIMEOUT = 180
-
-
-def _config(home: Path) -> dict:
-    path = home / "config" / "amplify-credhelper" / "config.json"
-    return json.loads(path.read_text())["profiles"]
-
-
-def _keyring_profiles(home: Path) -> set[str]:
-    """The profiles the file-backed keyring holds a secret for."""
-    entries = json.loads((home / "keyring.json").read_text())
-    return {key.split("\0", 1)[1].split(":profile:", 1)[1] for key in entries}
 
 
 def _cache_file(home: Path, stem: str = "default") -> Path:
@@ -100,8 +89,8 @@ def test_logins_and_logouts_beside_a_writer_lose_nothing(
     assert writer.wait(TIMEOUT) == 0, writer.stderr.read()  # its notes on stderr: not failures
     assert [code for code, _ in results] == [0] * len(racers), results
     kept = {"base", *arriving}
-    assert set(_config(home)) == kept  # no login lost, no logout undone
-    assert _keyring_profiles(home) == kept  # no orphaned secret, none missing
+    assert set(stored_profiles(home)) == kept  # no login lost, no logout undone
+    assert keyring_profiles(home) == kept  # no orphaned secret, none missing
 
 
 def test_logout_waits_for_a_mint_in_flight_then_removes_its_token(
@@ -116,7 +105,7 @@ def test_logout_waits_for_a_mint_in_flight_then_removes_its_token(
     assert (logout.returncode, logout.stderr) == (0, "")
     assert minting.wait(TIMEOUT) == 0  # asked before the logout: it gets its token
     assert not _cache_file(home).exists()  # but the cache does not keep it after logout
-    assert _keyring_profiles(home) == set()
+    assert keyring_profiles(home) == set()
 
 
 def test_logout_all_removes_the_environment_profiles_cached_token(

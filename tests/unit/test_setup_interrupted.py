@@ -127,6 +127,7 @@ def test_a_signal_while_the_real_git_runs_waits_for_it_then_puts_the_file_back(
 ) -> None:
     import shutil
 
+    from support import signalling_git
     from support.require import need
 
     real = shutil.which("git")
@@ -135,13 +136,7 @@ def test_a_signal_while_the_real_git_runs_waits_for_it_then_puts_the_file_back(
     gitconfig.parent.mkdir(parents=True, exist_ok=True)
     gitconfig.write_text("[credential]\n\thelper = store\n")
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    # git, but its K-th run first sends SIGTERM to us, then does its work all the same
-    (bin_dir / "git").write_text(
-        '#!/bin/sh\nn=$(cat "$COUNT" 2>/dev/null || echo 0); echo $((n + 1)) > "$COUNT"\n'
-        f'[ "$n" = "$K" ] && kill -TERM $PPID\nexec {real} "$@"\n'
-    )
-    (bin_dir / "git").chmod(0o755)
+    signalling_git.install(bin_dir, real)  # its K-th run signals us, then writes all the same
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("COUNT", str(tmp_path / "count"))
     command = SetupGit(which=lambda name: f"/bin/{name}")
